@@ -1,0 +1,35 @@
+// Multi-head scaled dot-product self-attention on a packed batch:
+//   for each sequence s and head h:  ctx_h = softmax(Q_h K_hᵀ / sqrt(d)) V_h
+// read directly from the fused QKV projection [T, 3H] (columns: Q | K | V, head h at h*d) and
+// written into ctx [T, H] at the head's columns. Sequences never see each other's tokens, and no
+// work is spent on padding: the packed layout has none.
+#ifndef ATTNSERVE_CORE_LAYERS_SELF_ATTENTION_H_
+#define ATTNSERVE_CORE_LAYERS_SELF_ATTENTION_H_
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/tensor/aligned_buffer.h"
+
+namespace attnserve::core {
+
+// Scores scratch, one L x L block per OpenMP thread. Not thread-safe; one per encoder session.
+class AttentionScratch {
+ public:
+  // Makes room for sequences up to `max_len` tokens on up to `threads` threads.
+  void Reserve(int threads, int64_t max_len);
+  float* ForThread(int thread) { return blocks_[static_cast<size_t>(thread)].data(); }
+
+ private:
+  std::vector<AlignedBuffer<float>> blocks_;
+};
+
+// `offsets` has one entry per sequence plus the end: sequence s is rows [offsets[s], offsets[s+1]).
+// `scratch` must have been reserved for the longest sequence and omp_get_max_threads() threads.
+void SelfAttentionForward(const float* qkv, std::span<const int64_t> offsets, int num_heads,
+                          int head_dim, float* ctx, AttentionScratch& scratch);
+
+}  // namespace attnserve::core
+
+#endif  // ATTNSERVE_CORE_LAYERS_SELF_ATTENTION_H_

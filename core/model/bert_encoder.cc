@@ -1,0 +1,189 @@
+#include "core/model/bert_encoder.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include <omp.h>
+
+#include "absl/strings/str_cat.h"
+
+#include "core/dnnl/dnnl_util.h"
+#include "core/layers/embeddings.h"
+#include "core/ops/layer_norm.h"
+#include "core/util/check.h"
+#include "core/util/status_macros.h"
+
+namespace attnserve::core {
+
+void PackedBatch::Clear() {
+  ids_.clear();
+  type_ids_.clear();
+  offsets_.assign(1, 0);
+  max_length_ = 0;
+}
+
+void PackedBatch::Add(std::span<const int32_t> ids, std::span<const int32_t> type_ids) {
+  ATTN_CHECK(type_ids.empty() || type_ids.size() == ids.size());
+  ids_.insert(ids_.end(), ids.begin(), ids.end());
+  if (type_ids.empty()) {
+    type_ids_.resize(ids_.size(), 0);
+  } else {
+    type_ids_.insert(type_ids_.end(), type_ids.begin(), type_ids.end());
+  }
+  offsets_.push_back(static_cast<int64_t>(ids_.size()));
+  max_length_ = std::max<int64_t>(max_length_, static_cast<int64_t>(ids.size()));
+}
+
+absl::StatusOr<std::unique_ptr<BertEncoder>> BertEncoder::Create(
+    std::shared_ptr<const BertModel> model) {
+  ATTN_CHECK(model != nullptr);
+  std::unique_ptr<BertEncoder> enc(new BertEncoder(std::move(model)));
+  enc->owner_ = std::this_thread::get_id();
+  const BertConfig& c = enc->model_->config();
+  const auto& layers = enc->model_->layers();
+  try {
+    enc->engine_ = dnnl::engine(dnnl::engine::kind::cpu, 0);
+    enc->stream_ = dnnl::stream(enc->engine_);
+  } catch (const dnnl::error& e) {
+    return DnnlErrorToStatus(e, "creating the oneDNN engine");
+  }
+  if (layers.empty()) return absl::InvalidArgumentError("the model has no layers");
+  const BertModel::Layer& l0 = layers.front();
+  DensePostOp act = DensePostOp::kGeluErf;
+  switch (c.hidden_act) {
+    case Activation::kGeluErf:
+      act = DensePostOp::kGeluErf;
+      break;
+    case Activation::kGeluTanh:
+      act = DensePostOp::kGeluTanh;
+      break;
+    case Activation::kRelu:
+      act = DensePostOp::kRelu;
+      break;
+  }
+  const int64_t h = c.hidden_size, inter = c.intermediate_size;
+  ATTN_ASSIGN_OR_RETURN(enc->qkv_, DenseKernel::Create(enc->engine_, h, 3 * h, DensePostOp::kNone,
+                                                       l0.qkv.weights_desc()));
+  ATTN_ASSIGN_OR_RETURN(enc->attn_out_,
+                        DenseKernel::Create(enc->engine_, h, h, DensePostOp::kResidualAdd,
+                                            l0.attn_out.weights_desc()));
+  ATTN_ASSIGN_OR_RETURN(enc->ffn_in_,
+                        DenseKernel::Create(enc->engine_, h, inter, act, l0.ffn_in.weights_desc()));
+  ATTN_ASSIGN_OR_RETURN(enc->ffn_out_,
+                        DenseKernel::Create(enc->engine_, inter, h, DensePostOp::kResidualAdd,
+                                            l0.ffn_out.weights_desc()));
+  return enc;
+}
+
+int BertEncoder::num_primitives() const {
+  return qkv_->num_primitives() + attn_out_->num_primitives() + ffn_in_->num_primitives() +
+         ffn_out_->num_primitives();
+}
+
+std::string BertEncoder::ImplSummary() const {
+  return absl::StrCat("qkv=", qkv_->impl_name(), " attn_out=", attn_out_->impl_name(),
+                      " ffn_in=", ffn_in_->impl_name(), " ffn_out=", ffn_out_->impl_name());
+}
+
+absl::Status ValidateSequence(const BertConfig& config, std::span<const int32_t> ids,
+                              std::span<const int32_t> type_ids) {
+  if (ids.empty()) return absl::InvalidArgumentError("has no tokens");
+  if (static_cast<int64_t>(ids.size()) > config.max_position_embeddings) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("has ", ids.size(), " tokens; the model accepts at most ",
+                     config.max_position_embeddings, " (max_position_embeddings)"));
+  }
+  if (!type_ids.empty() && type_ids.size() != ids.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("has ", type_ids.size(), " type ids for ", ids.size(), " token ids"));
+  }
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i] < 0 || ids[i] >= config.vocab_size) {
+      return absl::InvalidArgumentError(absl::StrCat("has token id ", ids[i], " at position ", i,
+                                                     " outside the vocabulary [0, ",
+                                                     config.vocab_size, ")"));
+    }
+  }
+  for (size_t i = 0; i < type_ids.size(); ++i) {
+    if (type_ids[i] < 0 || type_ids[i] >= config.type_vocab_size) {
+      return absl::InvalidArgumentError(absl::StrCat("has type id ", type_ids[i], " at position ",
+                                                     i, " outside [0, ", config.type_vocab_size,
+                                                     ") (type_vocab_size)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BertEncoder::Validate(const PackedBatch& batch) const {
+  if (batch.num_sequences() == 0) return absl::InvalidArgumentError("the batch is empty");
+  for (int s = 0; s < batch.num_sequences(); ++s) {
+    const auto b = static_cast<size_t>(batch.begin(s));
+    const auto len = static_cast<size_t>(batch.length(s));
+    const absl::Status st = ValidateSequence(model_->config(), batch.ids().subspan(b, len),
+                                             batch.type_ids().subspan(b, len));
+    if (!st.ok()) {
+      return absl::Status(st.code(), absl::StrCat("sequence ", s, " ", st.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+void BertEncoder::EnsureCapacity(int64_t padded_rows) {
+  if (padded_rows <= capacity_rows_) return;
+  const BertConfig& c = model_->config();
+  const auto rows = static_cast<size_t>(padded_rows);
+  const auto h = static_cast<size_t>(c.hidden_size);
+  hidden_.Reset(rows * h);
+  qkv_buf_.Reset(rows * 3 * h);
+  ctx_.Reset(rows * h);
+  inter_.Reset(rows * static_cast<size_t>(c.intermediate_size));
+  // Rows past the batch's last token are computed by the padded matmul chunks but never read
+  // back; zeroing once keeps them finite (and never denormal) from the first batch on.
+  for (AlignedBuffer<float>* b : {&hidden_, &qkv_buf_, &ctx_, &inter_}) {
+    std::memset(b->data(), 0, b->size() * sizeof(float));
+  }
+  capacity_rows_ = padded_rows;
+}
+
+absl::StatusOr<std::span<const float>> BertEncoder::Forward(const PackedBatch& batch) {
+  ATTN_CHECK_MSG(std::this_thread::get_id() == owner_,
+                 "BertEncoder used from a thread other than the one that created it");
+  ATTN_RETURN_IF_ERROR(Validate(batch));
+  const BertConfig& c = model_->config();
+  const int64_t tokens = batch.num_tokens();
+  const int64_t padded = RoundUpRows(tokens);
+  const int64_t h = c.hidden_size;
+  EnsureCapacity(padded);
+  SetFlushDenormalsInTeam();
+
+  positions_.resize(static_cast<size_t>(tokens));
+  for (int s = 0; s < batch.num_sequences(); ++s) {
+    const int64_t b = batch.begin(s);
+    for (int64_t i = 0; i < batch.length(s); ++i) {
+      positions_[static_cast<size_t>(b + i)] = static_cast<int32_t>(i);
+    }
+  }
+  EmbeddingsForward(batch.ids(), batch.type_ids(), positions_, model_->embedding_tables(),
+                    hidden_.data());
+  attention_scratch_.Reserve(omp_get_max_threads(), batch.max_length());
+
+  try {
+    for (const BertModel::Layer& layer : model_->layers()) {
+      qkv_->Run(stream_, hidden_.data(), tokens, layer.qkv, qkv_buf_.data());
+      SelfAttentionForward(qkv_buf_.data(), batch.offsets(), c.num_attention_heads, c.head_dim(),
+                           ctx_.data(), attention_scratch_);
+      attn_out_->Run(stream_, ctx_.data(), tokens, layer.attn_out, hidden_.data());
+      LayerNormRows(hidden_.data(), padded, h, layer.attn_ln_gamma.data(),
+                    layer.attn_ln_beta.data(), c.layer_norm_eps);
+      ffn_in_->Run(stream_, hidden_.data(), tokens, layer.ffn_in, inter_.data());
+      ffn_out_->Run(stream_, inter_.data(), tokens, layer.ffn_out, hidden_.data());
+      LayerNormRows(hidden_.data(), padded, h, layer.ffn_ln_gamma.data(), layer.ffn_ln_beta.data(),
+                    c.layer_norm_eps);
+    }
+  } catch (const dnnl::error& e) {
+    return DnnlErrorToStatus(e, "encoder forward");
+  }
+  return std::span<const float>(hidden_.data(), static_cast<size_t>(tokens * h));
+}
+
+}  // namespace attnserve::core

@@ -1,0 +1,177 @@
+#include "core/model/model_loader.h"
+
+#include <chrono>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+#include "core/model/demo_model.h"
+#include "core/model/safetensors.h"
+#include "core/model/weights_reader.h"
+#include "core/util/status_macros.h"
+
+namespace attnserve::core {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+absl::StatusOr<json> ReadJsonFile(const fs::path& path) {
+  ATTN_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    return absl::InvalidArgumentError(absl::StrCat(path.string(), ": not valid JSON"));
+  }
+  return j;
+}
+
+absl::Status ApplyPoolingConfig(const fs::path& path, EmbeddingDefaults& d) {
+  ATTN_ASSIGN_OR_RETURN(json j, ReadJsonFile(path));
+  if (!j.is_object()) {
+    return absl::InvalidArgumentError(absl::StrCat(path.string(), ": not a JSON object"));
+  }
+  struct Mode {
+    const char* key;
+    bool supported;
+    Pooling pooling;
+  };
+  const Mode modes[] = {
+      {"pooling_mode_cls_token", true, Pooling::kCls},
+      {"pooling_mode_mean_tokens", true, Pooling::kMean},
+      {"pooling_mode_max_tokens", true, Pooling::kMax},
+      {"pooling_mode_mean_sqrt_len_tokens", false, Pooling::kMean},
+      {"pooling_mode_weightedmean_tokens", false, Pooling::kMean},
+      {"pooling_mode_lasttoken", false, Pooling::kMean},
+  };
+  std::vector<std::string> enabled;
+  for (const Mode& m : modes) {
+    const auto it = j.find(m.key);
+    if (it == j.end() || !it->is_boolean() || !it->get<bool>()) continue;
+    if (!m.supported) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path.string(), ": ", m.key, " is not supported (supported: cls, mean, max)"));
+    }
+    enabled.push_back(m.key);
+    d.pooling = m.pooling;
+  }
+  if (enabled.size() > 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path.string(), ": several pooling modes at once (",
+                     absl::StrJoin(enabled, ", "), ") are not supported"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ReadFileToString(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(path.string(), ": cannot open"));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return absl::InternalError(absl::StrCat(path.string(), ": read error"));
+  return ss.str();
+}
+
+absl::StatusOr<EmbeddingDefaults> ReadEmbeddingDefaults(const fs::path& dir,
+                                                        const BertConfig& config) {
+  EmbeddingDefaults d;
+  d.max_seq_length = config.max_position_embeddings;
+  fs::path pooling_config = dir / "1_Pooling" / "config.json";
+
+  const fs::path modules_path = dir / "modules.json";
+  if (fs::exists(modules_path)) {
+    ATTN_ASSIGN_OR_RETURN(json modules, ReadJsonFile(modules_path));
+    if (!modules.is_array()) {
+      return absl::InvalidArgumentError(absl::StrCat(modules_path.string(), ": not a JSON array"));
+    }
+    for (const json& m : modules) {
+      const std::string type = m.is_object() && m.contains("type") && m["type"].is_string()
+                                   ? m["type"].get<std::string>()
+                                   : "";
+      const std::string sub = m.is_object() && m.contains("path") && m["path"].is_string()
+                                  ? m["path"].get<std::string>()
+                                  : "";
+      if (type.ends_with(".Transformer")) continue;
+      if (type.ends_with(".Pooling")) {
+        pooling_config = dir / sub / "config.json";
+      } else if (type.ends_with(".Normalize")) {
+        d.normalize = true;
+      } else {
+        return absl::InvalidArgumentError(
+            absl::StrCat(modules_path.string(), ": module type '", type,
+                         "' is not supported (supported: Transformer, Pooling, Normalize)"));
+      }
+    }
+  }
+  if (fs::exists(pooling_config)) ATTN_RETURN_IF_ERROR(ApplyPoolingConfig(pooling_config, d));
+
+  const fs::path st_config = dir / "sentence_bert_config.json";
+  if (fs::exists(st_config)) {
+    ATTN_ASSIGN_OR_RETURN(json j, ReadJsonFile(st_config));
+    if (const auto it = j.find("max_seq_length"); j.is_object() && it != j.end()) {
+      if (!it->is_number_integer() || it->get<long long>() <= 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            st_config.string(), ": max_seq_length must be a positive integer; was ", it->dump()));
+      }
+      d.max_seq_length = static_cast<int>(
+          std::min<long long>(it->get<long long>(), config.max_position_embeddings));
+    }
+  }
+  return d;
+}
+
+absl::StatusOr<LoadedModel> LoadModel(const std::string& name_or_dir) {
+  const auto start = std::chrono::steady_clock::now();
+  LoadedModel out;
+  if (name_or_dir == kDemoModelName) {
+    out.name = kDemoModelName;
+    out.config = DemoConfig();
+    out.defaults = DemoEmbeddingDefaults();
+    out.weights_dtype = "F32";
+    auto weights = MakeDemoWeights(out.config);
+    ATTN_ASSIGN_OR_RETURN(out.model, BertModel::FromWeights(out.config, *weights));
+  } else {
+    const fs::path dir(name_or_dir);
+    if (!fs::is_directory(dir)) {
+      return absl::NotFoundError(absl::StrCat("model directory '", name_or_dir,
+                                              "' does not exist (use --model demo for the "
+                                              "built-in demo model)"));
+    }
+    out.path = dir.string();
+    out.name = fs::absolute(dir).lexically_normal().filename().string();
+    if (out.name.empty()) out.name = fs::absolute(dir).lexically_normal().parent_path().filename();
+    const fs::path config_path = dir / "config.json";
+    ATTN_ASSIGN_OR_RETURN(std::string config_text, ReadFileToString(config_path));
+    ATTN_ASSIGN_OR_RETURN(out.config, BertConfig::FromJson(config_text, config_path.string()));
+    ATTN_ASSIGN_OR_RETURN(out.defaults, ReadEmbeddingDefaults(dir, out.config));
+
+    const fs::path weights_path = dir / "model.safetensors";
+    if (!fs::exists(weights_path)) {
+      return absl::NotFoundError(absl::StrCat(
+          weights_path.string(),
+          " does not exist (only safetensors checkpoints are read; convert pytorch_model.bin "
+          "with safetensors' convert script)"));
+    }
+    ATTN_ASSIGN_OR_RETURN(std::unique_ptr<SafetensorsFile> file,
+                          SafetensorsFile::Open(weights_path.string()));
+    std::set<std::string> dtypes;
+    for (const StTensor& t : file->tensors()) {
+      if (t.name.ends_with("position_ids")) continue;  // an int64 buffer, not a weight
+      dtypes.insert(std::string(StDTypeName(t.dtype)));
+    }
+    out.weights_dtype = dtypes.size() == 1 ? *dtypes.begin() : "mixed";
+    SafetensorsWeightsReader reader(std::move(file));
+    ATTN_ASSIGN_OR_RETURN(out.model, BertModel::FromWeights(out.config, reader));
+  }
+  out.load_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+}  // namespace attnserve::core

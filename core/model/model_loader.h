@@ -1,0 +1,44 @@
+// Loading a model by name: "demo" (built in) or a Hugging Face model directory:
+//   config.json                      architecture (BertConfig)
+//   model.safetensors                weights (F32 / F16 / BF16)
+//   modules.json, 1_Pooling/config.json, sentence_bert_config.json   (sentence-transformers,
+//                                    optional) default pooling, normalize, max_seq_length
+// Every problem is an error naming the file (and tensor): the server prints it and exits non-zero.
+#ifndef ATTNSERVE_CORE_MODEL_MODEL_LOADER_H_
+#define ATTNSERVE_CORE_MODEL_MODEL_LOADER_H_
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+#include "core/model/bert_model.h"
+#include "core/model/config.h"
+
+namespace attnserve::core {
+
+struct LoadedModel {
+  std::string name;  // "demo" or the directory's base name
+  std::string path;  // the directory, empty for the demo
+  BertConfig config;
+  EmbeddingDefaults defaults;
+  std::string weights_dtype;  // dtype of the checkpoint: "F32", "F16", "BF16" or "mixed"
+  std::shared_ptr<const BertModel> model;
+  double load_seconds = 0.0;  // read + convert + pack
+};
+
+absl::StatusOr<LoadedModel> LoadModel(const std::string& name_or_dir);
+
+// The sentence-transformers defaults declared in `dir` (EmbeddingDefaults' defaults where the
+// files are absent). Unsupported modules (Dense, ...) and pooling modes (weighted mean, last
+// token, several at once) are errors: silently ignoring them would return different vectors.
+absl::StatusOr<EmbeddingDefaults> ReadEmbeddingDefaults(const std::filesystem::path& dir,
+                                                        const BertConfig& config);
+
+// Whole file as a string; NotFound / Internal naming the path.
+absl::StatusOr<std::string> ReadFileToString(const std::filesystem::path& path);
+
+}  // namespace attnserve::core
+
+#endif  // ATTNSERVE_CORE_MODEL_MODEL_LOADER_H_

@@ -1,0 +1,80 @@
+// attnserve: embedding inference for BERT-family encoders.
+//   attnserve encode --model DIR < inputs.jsonl     offline embeddings (JSON lines)
+//   attnserve bench  --model DIR --batch 32 --seq 128   offline throughput
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <omp.h>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+
+#include "server/commands.h"
+
+ABSL_FLAG(std::string, model, "demo",
+          "Model to load: 'demo' (built-in, random weights) or a Hugging Face model directory "
+          "(config.json + model.safetensors)");
+ABSL_FLAG(int, threads, 0, "Compute threads (OpenMP team size); 0 = one per core");
+
+namespace attnserve {
+
+void ApplyThreadsFlag() {
+  const int threads = absl::GetFlag(FLAGS_threads);
+  if (threads > 0) omp_set_num_threads(threads);
+}
+
+}  // namespace attnserve
+
+namespace {
+
+constexpr char kUsage[] =
+    "attnserve <command> [flags]\n\n"
+    "commands:\n"
+    "  encode   offline embeddings: JSON lines in ({\"ids\": [...], \"type_ids\": [...]}),\n"
+    "           JSON lines out ({\"embedding\": [...], \"num_tokens\": N})\n"
+    "  bench    offline encoder throughput (seq/s, tokens/s, GFLOP/s, % of matmul peak)\n\n"
+    "Run 'attnserve --help' for every flag.";
+
+// Flags are spelled with dashes on the command line (--max-batch-tokens, as in the docs) but
+// Abseil flag names are C identifiers: accept both by rewriting "--a-b[=v]" to "--a_b[=v]".
+// Everything after a bare "--" is left alone.
+std::vector<std::string> NormalizeFlagNames(int argc, char** argv) {
+  std::vector<std::string> out(argv, argv + argc);
+  for (size_t i = 1; i < out.size(); ++i) {
+    std::string& a = out[i];
+    if (a == "--") break;
+    if (a.size() < 3 || a[0] != '-') continue;
+    const size_t name_begin = a[1] == '-' ? 2 : 1;
+    const size_t name_end = std::min(a.find('='), a.size());
+    std::replace(a.begin() + static_cast<ptrdiff_t>(name_begin),
+                 a.begin() + static_cast<ptrdiff_t>(name_end), '-', '_');
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  std::vector<std::string> normalized = NormalizeFlagNames(argc, argv);
+  std::vector<char*> normalized_argv;
+  for (std::string& a : normalized) normalized_argv.push_back(a.data());
+  std::vector<char*> positional =
+      absl::ParseCommandLine(static_cast<int>(normalized_argv.size()), normalized_argv.data());
+  std::vector<std::string> args(positional.begin() + 1, positional.end());
+  if (args.empty()) {
+    std::fprintf(stderr, "%s\n", kUsage);
+    return 2;
+  }
+  const std::string command = args.front();
+  args.erase(args.begin());
+  attnserve::ApplyThreadsFlag();
+  if (command == "encode") return attnserve::RunEncodeCommand(args);
+  if (command == "bench") return attnserve::RunBenchCommand(args);
+  std::fprintf(stderr, "attnserve: unknown command '%s'\n\n%s\n", command.c_str(), kUsage);
+  return 2;
+}
