@@ -151,7 +151,12 @@ int RunBenchCommand(const std::vector<std::string>& args) {
       return 1;
     }
   }
-  if (warmup > 0) std::fprintf(stderr, "attnserve bench: warm-up done\n");
+  if (warmup > 0 && !absl::GetFlag(FLAGS_json)) {
+    // On stdout, so that it lands in order among ONEDNN_VERBOSE's lines (the e2e test checks that
+    // no primitive is created after this point).
+    std::printf("# warm-up done\n");
+    std::fflush(stdout);
+  }
   std::vector<double> times;
   double flops = 0.0, tokens = 0.0, seqs = 0.0;
   for (int i = warmup; i < warmup + iters; ++i) {

@@ -59,6 +59,15 @@ std::vector<std::string> SafetensorsWeightsReader::Names() const {
   return names;
 }
 
+absl::StatusOr<std::vector<int64_t>> SafetensorsWeightsReader::Shape(
+    absl::string_view name) const {
+  const StTensor* t = file_->Find(name);
+  if (t == nullptr) {
+    return absl::NotFoundError(absl::StrCat(source(), ": missing tensor '", name, "'"));
+  }
+  return t->shape;
+}
+
 absl::StatusOr<Tensor> SafetensorsWeightsReader::Read(absl::string_view name,
                                                       std::span<const int64_t> expected_shape) {
   const StTensor* t = file_->Find(name);
@@ -104,6 +113,14 @@ std::vector<std::string> InMemoryWeightsReader::Names() const {
   std::vector<std::string> names;
   for (const auto& [name, entry] : tensors_) names.push_back(name);
   return names;
+}
+
+absl::StatusOr<std::vector<int64_t>> InMemoryWeightsReader::Shape(absl::string_view name) const {
+  const auto it = tensors_.find(name);
+  if (it == tensors_.end()) {
+    return absl::NotFoundError(absl::StrCat(source_, ": missing tensor '", name, "'"));
+  }
+  return it->second.shape;
 }
 
 absl::StatusOr<Tensor> InMemoryWeightsReader::Read(absl::string_view name,

@@ -32,6 +32,8 @@ class WeightsReader {
   virtual std::string source() const = 0;
   virtual bool Has(absl::string_view name) const = 0;
   virtual std::vector<std::string> Names() const = 0;
+  // The stored shape of tensor `name`; NotFound if absent.
+  virtual absl::StatusOr<std::vector<int64_t>> Shape(absl::string_view name) const = 0;
   // Reads tensor `name` as float32. NotFound if absent; InvalidArgument naming the tensor if its
   // shape is not `expected_shape` or its dtype cannot be converted to float32.
   virtual absl::StatusOr<Tensor> Read(absl::string_view name,
@@ -45,6 +47,7 @@ class SafetensorsWeightsReader final : public WeightsReader {
   std::string source() const override { return file_->display_name(); }
   bool Has(absl::string_view name) const override { return file_->Find(name) != nullptr; }
   std::vector<std::string> Names() const override;
+  absl::StatusOr<std::vector<int64_t>> Shape(absl::string_view name) const override;
   // Converts F32, F16 and BF16 and releases the tensor's file pages afterwards, so the mapped
   // checkpoint does not stay resident next to the converted copy.
   absl::StatusOr<Tensor> Read(absl::string_view name,
@@ -62,6 +65,7 @@ class InMemoryWeightsReader final : public WeightsReader {
   std::string source() const override { return source_; }
   bool Has(absl::string_view name) const override;
   std::vector<std::string> Names() const override;
+  absl::StatusOr<std::vector<int64_t>> Shape(absl::string_view name) const override;
   absl::StatusOr<Tensor> Read(absl::string_view name,
                               std::span<const int64_t> expected_shape) override;
 

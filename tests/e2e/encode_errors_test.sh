@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Bad input and bad models: a clear message and a non-zero exit, never a crash.
+set -uo pipefail
+BIN=$1
+TESTDATA=$2
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# A bad line is answered in place; the good lines around it still are; exit code 1.
+out=$(printf '%s\n' '{"ids":[101,5,102]}' '{"ids":[101,999999,102]}' 'not json' '{"ids":[1,2]}' |
+      "$BIN" encode --model demo)
+rc=$?
+[ $rc -eq 1 ] || fail "exit code $rc, expected 1"
+[ "$(echo "$out" | wc -l)" -eq 4 ] || fail "expected 4 lines: $out"
+echo "$out" | sed -n 2p | grep -q '"error":"line 2: the input has token id 999999 at position 1 outside the vocabulary' || fail "line 2: $out"
+echo "$out" | sed -n 3p | grep -q '"error":"line 3: not a JSON object"' || fail "line 3: $out"
+echo "$out" | sed -n 4p | grep -q '"embedding"' || fail "line 4: $out"
+
+# Bad flags.
+"$BIN" encode --model demo --pooling median </dev/null 2>/tmp/attnserve_e2e_err.$$ && fail "bad --pooling accepted"
+grep -q "pooling must be cls, mean or max" /tmp/attnserve_e2e_err.$$ || fail "$(cat /tmp/attnserve_e2e_err.$$)"
+"$BIN" encode --model demo --dimensions 4096 </dev/null 2>/tmp/attnserve_e2e_err.$$ && fail "bad --dimensions accepted"
+grep -q "dimensions 4096 is outside \[0, 128\]" /tmp/attnserve_e2e_err.$$ || fail "$(cat /tmp/attnserve_e2e_err.$$)"
+
+# Damaged model directories: one clear line naming the file, exit code 1, no crash (a crash
+# would give 128+signal).
+work=$(mktemp -d)
+trap 'rm -rf "$work" /tmp/attnserve_e2e_err.$$' EXIT
+cp -r "$TESTDATA/encoder/h96_heads3" "$work/m"
+head -c 100000 "$TESTDATA/encoder/h96_heads3/model.safetensors" > "$work/m/model.safetensors"
+"$BIN" encode --model "$work/m" </dev/null 2>"$work/err"
+rc=$?
+[ $rc -eq 1 ] || fail "truncated weights: exit code $rc"
+grep -q "model.safetensors: tensor '.*'.*run past the end of the data section" "$work/err" || fail "$(cat "$work/err")"
+[ "$(wc -l < "$work/err")" -eq 1 ] || fail "expected one line: $(cat "$work/err")"
+
+"$BIN" encode --model "$work/nonexistent" </dev/null 2>"$work/err"
+[ $? -eq 1 ] || fail "missing dir: wrong exit code"
+grep -q "does not exist" "$work/err" || fail "$(cat "$work/err")"
+
+printf 'garbage' > "$work/m/config.json"
+"$BIN" encode --model "$work/m" </dev/null 2>"$work/err"
+[ $? -eq 1 ] || fail "bad config: wrong exit code"
+grep -q "config.json: not valid JSON" "$work/err" || fail "$(cat "$work/err")"
+echo "ok"

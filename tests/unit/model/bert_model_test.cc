@@ -1,0 +1,129 @@
+#include "core/model/bert_model.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "core/model/bert_encoder.h"
+#include "core/model/demo_model.h"
+
+namespace attnserve::core {
+namespace {
+
+using ::testing::HasSubstr;
+
+BertConfig SmallConfig() {
+  BertConfig c = DemoConfig();
+  c.vocab_size = 50;
+  c.hidden_size = 32;
+  c.num_attention_heads = 2;
+  c.intermediate_size = 40;
+  c.num_hidden_layers = 2;
+  c.max_position_embeddings = 16;
+  return c;
+}
+
+// Copies `src` into a new reader, renaming (or dropping, when `rename` returns "") each tensor.
+template <typename Fn>
+std::unique_ptr<InMemoryWeightsReader> Copy(WeightsReader& src, Fn rename) {
+  auto out = std::make_unique<InMemoryWeightsReader>("copy");
+  for (const std::string& name : src.Names()) {
+    const std::string n = rename(name);
+    if (n.empty()) continue;
+    auto t = src.Read(name, *src.Shape(name));
+    EXPECT_TRUE(t.ok());
+    out->Add(n, t->shape(), std::vector<float>(t->data(), t->data() + t->size()));
+  }
+  return out;
+}
+
+std::vector<float> Encode(std::shared_ptr<const BertModel> model) {
+  auto enc = BertEncoder::Create(std::move(model));
+  EXPECT_TRUE(enc.ok());
+  PackedBatch batch;
+  batch.Add(std::vector<int32_t>{1, 5, 9, 2});
+  auto out = (*enc)->Forward(batch);
+  EXPECT_TRUE(out.ok());
+  return std::vector<float>(out->begin(), out->end());
+}
+
+TEST(BertModelTest, AcceptsBertPrefixLegacyLayerNormNamesAndIgnoresExtras) {
+  const BertConfig c = SmallConfig();
+  auto plain = MakeDemoWeights(c, /*seed=*/7);
+  auto renamed = Copy(*plain, [](std::string n) {
+    if (n.ends_with("LayerNorm.weight")) n = n.substr(0, n.size() - 6) + "gamma";
+    if (n.ends_with("LayerNorm.bias")) n = n.substr(0, n.size() - 4) + "beta";
+    return "bert." + n;
+  });
+  renamed->Add("bert.pooler.dense.weight", {32, 32}, std::vector<float>(32 * 32, 0.5f));
+  renamed->Add("bert.embeddings.position_ids", {1, 16}, std::vector<float>(16, 0.0f));
+  renamed->Add("cls.predictions.bias", {50}, std::vector<float>(50, 0.0f));
+  auto a = BertModel::FromWeights(c, *plain);
+  auto b = BertModel::FromWeights(c, *renamed);
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(Encode(std::move(*a)), Encode(std::move(*b)));
+}
+
+TEST(BertModelTest, MissingTensorIsNamed) {
+  const BertConfig c = SmallConfig();
+  auto plain = MakeDemoWeights(c);
+  auto missing = Copy(*plain, [](const std::string& n) {
+    return n == "encoder.layer.1.intermediate.dense.bias" ? "" : n;
+  });
+  auto m = BertModel::FromWeights(c, *missing);
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(m.status().message(),
+              HasSubstr("missing tensor 'encoder.layer.1.intermediate.dense.bias'"));
+}
+
+TEST(BertModelTest, WrongShapeIsNamed) {
+  BertConfig c = SmallConfig();
+  auto weights = MakeDemoWeights(c);
+  c.intermediate_size = 48;  // the checkpoint has 40
+  auto m = BertModel::FromWeights(c, *weights);
+  ASSERT_FALSE(m.ok());
+  EXPECT_THAT(m.status().message(),
+              HasSubstr("tensor 'encoder.layer.0.intermediate.dense.weight' has shape [40, 32], "
+                        "expected [48, 32]"));
+}
+
+TEST(BertModelTest, InvalidConfigIsRejectedBeforeReading) {
+  BertConfig c = SmallConfig();
+  c.num_attention_heads = 3;
+  auto weights = MakeDemoWeights(SmallConfig());
+  EXPECT_THAT(BertModel::FromWeights(c, *weights).status().message(),
+              HasSubstr("does not divide hidden_size"));
+}
+
+TEST(BertEncoderTest, RejectsBadSequencesWithPosition) {
+  auto weights = MakeDemoWeights(SmallConfig());
+  auto model = BertModel::FromWeights(SmallConfig(), *weights);
+  ASSERT_TRUE(model.ok());
+  auto enc = BertEncoder::Create(std::move(*model));
+  ASSERT_TRUE(enc.ok());
+  PackedBatch batch;
+  batch.Add(std::vector<int32_t>{1, 2});
+  batch.Add(std::vector<int32_t>{1, 50, 2});
+  EXPECT_THAT((*enc)->Forward(batch).status().message(),
+              HasSubstr("sequence 1 has token id 50 at position 1 outside the vocabulary [0, 50)"));
+  batch.Clear();
+  batch.Add(std::vector<int32_t>{1, 2}, std::vector<int32_t>{0, 2});
+  EXPECT_THAT((*enc)->Forward(batch).status().message(),
+              HasSubstr("sequence 0 has type id 2 at position 1 outside [0, 2)"));
+  batch.Clear();
+  batch.Add(std::vector<int32_t>(17, 1));
+  EXPECT_THAT((*enc)->Forward(batch).status().message(),
+              HasSubstr("sequence 0 has 17 tokens; the model accepts at most 16"));
+  batch.Clear();
+  batch.Add(std::vector<int32_t>{});
+  EXPECT_THAT((*enc)->Forward(batch).status().message(), HasSubstr("sequence 0 has no tokens"));
+  batch.Clear();
+  EXPECT_THAT((*enc)->Forward(batch).status().message(), HasSubstr("empty"));
+  // After all the rejected batches, a good one still works.
+  batch.Add(std::vector<int32_t>(16, 3));
+  EXPECT_TRUE((*enc)->Forward(batch).ok());
+}
+
+}  // namespace
+}  // namespace attnserve::core
