@@ -133,16 +133,17 @@ void BertEncoder::EnsureCapacity(int64_t padded_rows) {
   const BertConfig& c = model_->config();
   const auto rows = static_cast<size_t>(padded_rows);
   const auto h = static_cast<size_t>(c.hidden_size);
+  // Not zeroed: pages are only touched (and resident) once a batch that large comes.
   hidden_.Reset(rows * h);
   qkv_buf_.Reset(rows * 3 * h);
   ctx_.Reset(rows * h);
   inter_.Reset(rows * static_cast<size_t>(c.intermediate_size));
-  // Rows past the batch's last token are computed by the padded matmul chunks but never read
-  // back; zeroing once keeps them finite (and never denormal) from the first batch on.
-  for (AlignedBuffer<float>* b : {&hidden_, &qkv_buf_, &ctx_, &inter_}) {
-    std::memset(b->data(), 0, b->size() * sizeof(float));
-  }
   capacity_rows_ = padded_rows;
+}
+
+void BertEncoder::Reserve(int64_t max_tokens, int64_t max_length) {
+  EnsureCapacity(RoundUpRows(max_tokens));
+  attention_scratch_.Reserve(omp_get_max_threads(), max_length);
 }
 
 absl::StatusOr<std::span<const float>> BertEncoder::Forward(const PackedBatch& batch) {
@@ -165,6 +166,12 @@ absl::StatusOr<std::span<const float>> BertEncoder::Forward(const PackedBatch& b
   }
   EmbeddingsForward(batch.ids(), batch.type_ids(), positions_, model_->embedding_tables(),
                     hidden_.data());
+  // The matmuls compute `padded` rows; the rows past the last token are never read back, but they
+  // must hold finite numbers (garbage could be NaN, or denormal and slow): zero the two inputs
+  // that are not themselves matmul outputs, everything downstream stays finite.
+  const size_t pad = static_cast<size_t>((padded - tokens) * h);
+  std::memset(hidden_.data() + tokens * h, 0, pad * sizeof(float));
+  std::memset(ctx_.data() + tokens * h, 0, pad * sizeof(float));
   attention_scratch_.Reserve(omp_get_max_threads(), batch.max_length());
 
   try {

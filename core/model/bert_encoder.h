@@ -72,6 +72,10 @@ class BertEncoder {
   // row-major. The span stays valid until the next Forward() or the encoder's destruction.
   absl::StatusOr<std::span<const float>> Forward(const PackedBatch& batch);
 
+  // Allocates the workspace for batches of up to `max_tokens` tokens and sequences of up to
+  // `max_length`, so that serving never allocates it later.
+  void Reserve(int64_t max_tokens, int64_t max_length);
+
   const BertModel& model() const { return *model_; }
   // Primitives created up front (none are created after Create()).
   int num_primitives() const;

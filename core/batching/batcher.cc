@@ -1,0 +1,125 @@
+#include "core/batching/batcher.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "core/model/bert_encoder.h"
+#include "core/model/embedder.h"
+#include "core/util/logging.h"
+
+namespace attnserve::core {
+
+absl::StatusOr<std::unique_ptr<Batcher>> Batcher::Start(std::shared_ptr<const BertModel> model,
+                                                        const BatchingOptions& options,
+                                                        BatchObserver* observer) {
+  auto queue = BatchQueue::Create(options, observer);
+  if (!queue.ok()) return queue.status();
+  std::unique_ptr<Batcher> b(new Batcher(std::move(model), std::move(*queue), observer));
+  b->responder_ = std::thread([p = b.get()] { p->ResponderLoop(); });
+  b->worker_ = std::thread([p = b.get()] { p->WorkerLoop(); });
+  return b;
+}
+
+Batcher::~Batcher() { Shutdown(); }
+
+absl::Status Batcher::WaitUntilReady() {
+  ready_.WaitForNotification();
+  return startup_status_;
+}
+
+void Batcher::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  queue_->Close();
+  if (worker_.joinable()) worker_.join();
+  {
+    absl::MutexLock lock(&responses_mu_);
+    responder_stop_ = true;
+  }
+  if (responder_.joinable()) responder_.join();
+}
+
+void Batcher::Respond(std::shared_ptr<EmbedJob> job, absl::Status status) {
+  absl::MutexLock lock(&responses_mu_);
+  responses_.emplace_back(std::move(job), std::move(status));
+}
+
+void Batcher::ResponderLoop() {
+  while (true) {
+    std::pair<std::shared_ptr<EmbedJob>, absl::Status> next;
+    {
+      absl::MutexLock lock(&responses_mu_);
+      responses_mu_.Await(absl::Condition(this, &Batcher::HasResponsesOrStopped));
+      if (responses_.empty()) return;  // stopped and drained
+      next = std::move(responses_.front());
+      responses_.pop_front();
+    }
+    auto& [job, status] = next;
+    if (status.ok() && job->cancelled()) {
+      status = absl::CancelledError("the client cancelled the request");
+    }
+    job->Finish(status);
+  }
+}
+
+void Batcher::WorkerLoop() {
+  const BatchingOptions& options = queue_->options();
+  absl::StatusOr<std::unique_ptr<BertEncoder>> encoder = BertEncoder::Create(model_);
+  if (encoder.ok()) {
+    (*encoder)->Reserve(options.max_batch_tokens, options.max_sequence_tokens);
+    // Warm-up: the first passes touch the workspace and oneDNN's kernels.
+    PackedBatch warm;
+    warm.Add(std::vector<int32_t>(
+        static_cast<size_t>(std::min<int64_t>(16, options.max_sequence_tokens)), 0));
+    warm.Add(std::vector<int32_t>(static_cast<size_t>(options.max_sequence_tokens), 0));
+    if (auto r = (*encoder)->Forward(warm); !r.ok()) encoder = r.status();
+  }
+  if (!encoder.ok()) {
+    startup_status_ = encoder.status();
+    ready_.Notify();
+    // Nothing can be computed: answer whatever got queued until shutdown.
+    queue_->Close();
+    for (Batch b = queue_->TakeBatch(); !b.empty(); b = queue_->TakeBatch()) {
+      for (BatchItem& item : b.items) Respond(item.job, startup_status_);
+    }
+    return;
+  }
+  ready_.Notify();
+
+  PackedBatch packed;
+  std::vector<OutputSpec> specs;
+  std::vector<SequenceOutput> outputs;
+  for (Batch batch = queue_->TakeBatch(); !batch.empty(); batch = queue_->TakeBatch()) {
+    const absl::Time start = absl::Now();
+    packed.Clear();
+    specs.clear();
+    for (const BatchItem& item : batch.items) {
+      EmbedJob& job = *item.job;
+      if (!job.started.exchange(true)) job.first_batch_start = start;
+      const SequenceInput& in = job.input(item.index);
+      packed.Add(in.ids, in.type_ids);
+      specs.push_back(job.spec());
+    }
+    const absl::Status status = EmbedBatch(**encoder, packed, specs, outputs);
+    const absl::Time end = absl::Now();
+    if (observer_ != nullptr) {
+      observer_->OnBatch(static_cast<int>(batch.items.size()), batch.tokens, end - start);
+    }
+    if (!status.ok()) {
+      ATTN_LOG(ERROR) << "a batch of " << batch.items.size() << " sequences failed: " << status;
+    }
+    for (size_t i = 0; i < batch.items.size(); ++i) {
+      BatchItem& item = batch.items[i];
+      if (!status.ok()) {
+        Respond(item.job, status);
+        continue;
+      }
+      if (item.job->SetOutput(item.index, std::move(outputs[i]))) {
+        item.job->last_batch_end = end;
+        Respond(item.job, absl::OkStatus());
+      }
+    }
+  }
+}
+
+}  // namespace attnserve::core

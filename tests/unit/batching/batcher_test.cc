@@ -1,0 +1,167 @@
+#include "core/batching/batcher.h"
+
+#include <atomic>
+#include <random>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/synchronization/blocking_counter.h"
+#include "absl/synchronization/notification.h"
+
+#include "core/model/bert_encoder.h"
+#include "core/model/demo_model.h"
+
+namespace attnserve::core {
+namespace {
+
+std::shared_ptr<const BertModel> DemoModel() {
+  static const std::shared_ptr<const BertModel> model = [] {
+    auto weights = MakeDemoWeights(DemoConfig());
+    return std::shared_ptr<const BertModel>(*BertModel::FromWeights(DemoConfig(), *weights));
+  }();
+  return model;
+}
+
+class CountingObserver : public BatchObserver {
+ public:
+  void OnQueueDepth(int, int64_t) override {}
+  void OnBatch(int sequences, int64_t, absl::Duration) override {
+    batches.fetch_add(1);
+    sequences_total.fetch_add(sequences);
+    int prev = largest.load();
+    while (sequences > prev && !largest.compare_exchange_weak(prev, sequences)) {
+    }
+  }
+  std::atomic<int> batches{0}, sequences_total{0}, largest{0};
+};
+
+BatchingOptions SmallBatches() {
+  BatchingOptions o;
+  o.max_batch_tokens = 256;
+  o.max_batch_size = 16;
+  o.max_queued_tokens = 1 << 20;
+  o.max_sequence_tokens = 64;
+  return o;
+}
+
+TEST(BatcherTest, ConcurrentJobsGetTheirOwnResultsAndAreBatchedTogether) {
+  CountingObserver observer;
+  auto batcher = Batcher::Start(DemoModel(), SmallBatches(), &observer);
+  ASSERT_TRUE(batcher.ok());
+  ASSERT_TRUE((*batcher)->WaitUntilReady().ok());
+
+  // Inputs and what each gives alone, on an encoder of this thread.
+  constexpr int kThreads = 6, kJobsPerThread = 12;
+  struct Spec {
+    std::vector<SequenceInput> inputs;
+    OutputSpec out;
+    std::vector<std::vector<float>> expected;
+  };
+  std::vector<Spec> specs;
+  std::mt19937 rng(7);
+  auto alone = *BertEncoder::Create(DemoModel());
+  const Pooling poolings[] = {Pooling::kCls, Pooling::kMean, Pooling::kMax};
+  for (int j = 0; j < kThreads * kJobsPerThread; ++j) {
+    Spec s;
+    s.out.pooling = {poolings[j % 3], j % 2 == 0, j % 5 == 0 ? 16 : 0};
+    const int n = 1 + static_cast<int>(rng() % 4);
+    for (int i = 0; i < n; ++i) {
+      SequenceInput in;
+      const int len = 1 + static_cast<int>(rng() % 64);
+      for (int t = 0; t < len; ++t) in.ids.push_back(static_cast<int32_t>(rng() % 400));
+      PackedBatch one;
+      one.Add(in.ids);
+      std::vector<SequenceOutput> out;
+      const OutputSpec spec = s.out;
+      EXPECT_TRUE(EmbedBatch(*alone, one, std::span<const OutputSpec>(&spec, 1), out).ok());
+      s.expected.push_back(out[0].embedding);
+      s.inputs.push_back(std::move(in));
+    }
+    specs.push_back(std::move(s));
+  }
+
+  absl::BlockingCounter answered(kThreads * kJobsPerThread);
+  std::atomic<int> mismatches{0}, errors{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < kThreads; ++t) {
+    clients.emplace_back([&, t] {
+      for (int j = t * kJobsPerThread; j < (t + 1) * kJobsPerThread; ++j) {
+        const Spec& s = specs[static_cast<size_t>(j)];
+        auto job = std::make_shared<EmbedJob>(
+            s.inputs, s.out, absl::InfiniteFuture(), [&, j](const absl::Status& st, EmbedJob& jb) {
+              if (!st.ok()) errors.fetch_add(1);
+              for (int i = 0; st.ok() && i < jb.num_sequences(); ++i) {
+                const auto& got = jb.outputs()[static_cast<size_t>(i)].embedding;
+                const auto& want = specs[static_cast<size_t>(j)].expected[static_cast<size_t>(i)];
+                bool same = got.size() == want.size();
+                for (size_t k = 0; same && k < got.size(); ++k)
+                  same = std::abs(got[k] - want[k]) <= 1e-5f;
+                if (!same) mismatches.fetch_add(1);
+              }
+              answered.DecrementCount();
+            });
+        ASSERT_TRUE((*batcher)->Submit(job).ok());
+      }
+    });
+  }
+  for (auto& c : clients) c.join();
+  answered.Wait();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(mismatches.load(), 0);
+  EXPECT_GT(observer.largest.load(), 1) << "no batch held more than one sequence";
+  (*batcher)->Shutdown();
+}
+
+TEST(BatcherTest, CancelledAndExpiredJobsAreAnsweredWithoutCompute) {
+  BatchingOptions o = SmallBatches();
+  o.max_queue_delay = absl::Milliseconds(100);  // the job waits in the queue long enough
+  CountingObserver observer;
+  auto batcher = *Batcher::Start(DemoModel(), o, &observer);
+  ASSERT_TRUE(batcher->WaitUntilReady().ok());
+  absl::Notification cancelled_done, expired_done;
+  absl::Status cancelled_status, expired_status;
+  auto job =
+      std::make_shared<EmbedJob>(std::vector<SequenceInput>{{{1, 2, 3}, {}, false}}, OutputSpec{},
+                                 absl::InfiniteFuture(), [&](const absl::Status& s, EmbedJob&) {
+                                   cancelled_status = s;
+                                   cancelled_done.Notify();
+                                 });
+  auto expired = std::make_shared<EmbedJob>(std::vector<SequenceInput>{{{1, 2}, {}, false}},
+                                            OutputSpec{}, absl::Now() + absl::Milliseconds(10),
+                                            [&](const absl::Status& s, EmbedJob&) {
+                                              expired_status = s;
+                                              expired_done.Notify();
+                                            });
+  ASSERT_TRUE(batcher->Submit(job).ok());
+  ASSERT_TRUE(batcher->Submit(expired).ok());
+  job->Cancel();
+  cancelled_done.WaitForNotification();
+  expired_done.WaitForNotification();
+  EXPECT_EQ(cancelled_status.code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(expired_status.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(observer.sequences_total.load(), 0);  // nothing was computed
+}
+
+TEST(BatcherTest, ShutdownAnswersEverythingQueuedThenRefuses) {
+  auto batcher = *Batcher::Start(DemoModel(), SmallBatches(), nullptr);
+  ASSERT_TRUE(batcher->WaitUntilReady().ok());
+  std::atomic<int> ok{0};
+  for (int j = 0; j < 20; ++j) {
+    auto job = std::make_shared<EmbedJob>(
+        std::vector<SequenceInput>{{std::vector<int32_t>(30, 5), {}, false}}, OutputSpec{},
+        absl::InfiniteFuture(), [&](const absl::Status& s, EmbedJob&) {
+          if (s.ok()) ok.fetch_add(1);
+        });
+    ASSERT_TRUE(batcher->Submit(job).ok());
+  }
+  batcher->Shutdown();
+  EXPECT_EQ(ok.load(), 20);
+  auto late = std::make_shared<EmbedJob>(std::vector<SequenceInput>{{{1}, {}, false}}, OutputSpec{},
+                                         absl::InfiniteFuture(), nullptr);
+  EXPECT_EQ(batcher->Submit(late).code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace attnserve::core
