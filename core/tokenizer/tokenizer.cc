@@ -94,14 +94,15 @@ int Tokenizer::num_special_tokens(bool pair) const {
 }
 
 std::string Tokenizer::Describe() const {
+  auto b = [](bool v) { return v ? "true" : "false"; };
   return absl::StrCat(
       source_, ": WordPiece (", model_.max_input_chars_per_word(), " chars/word, prefix '",
       model_.prefix(), "', unk '", model_.unk_token(), "'), ", vocab_size(), " ids, ",
       normalizer_.enabled
-          ? absl::StrCat("BertNormalizer(clean_text=", normalizer_.clean_text,
-                         ", handle_chinese_chars=", normalizer_.handle_chinese_chars,
-                         ", strip_accents=", normalizer_.strip_accents,
-                         ", lowercase=", normalizer_.lowercase, ")")
+          ? absl::StrCat("BertNormalizer(clean_text=", b(normalizer_.clean_text),
+                         ", handle_chinese_chars=", b(normalizer_.handle_chinese_chars),
+                         ", strip_accents=", b(normalizer_.strip_accents),
+                         ", lowercase=", b(normalizer_.lowercase), ")")
           : "no normalizer",
       ", ", added_tokens_.size(), " added tokens, ", num_special_tokens(false), "/",
       num_special_tokens(true), " special tokens for single/pair, Unicode ",

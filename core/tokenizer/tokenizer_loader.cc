@@ -219,6 +219,7 @@ absl::StatusOr<int> ParseModelMaxLength(const json& cfg, absl::string_view sourc
 
 std::vector<std::string> Tokenizer::ParseVocabTxt(absl::string_view text) {
   std::vector<std::string> vocab;
+  if (text.empty()) return vocab;
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     vocab.emplace_back(line);
