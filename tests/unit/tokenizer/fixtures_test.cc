@@ -29,6 +29,10 @@ struct Case {
   bool from_vocab_txt;  // vocab.txt + tokenizer_config.json instead of tokenizer.json
 };
 
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.tokenizer << (c.from_vocab_txt ? " (vocab.txt)" : " (tokenizer.json)");
+}
+
 std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
   std::string name = info.param.tokenizer + (info.param.from_vocab_txt ? "_vocab_txt" : "_json");
   for (char& c : name) {

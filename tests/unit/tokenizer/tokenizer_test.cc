@@ -397,6 +397,8 @@ struct BadFile {
   std::string message;
 };
 
+void PrintTo(const BadFile& b, std::ostream* os) { *os << b.name; }
+
 class UnsupportedTokenizerJsonTest : public ::testing::TestWithParam<BadFile> {};
 
 TEST_P(UnsupportedTokenizerJsonTest, IsALoadError) {
