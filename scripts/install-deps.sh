@@ -4,6 +4,9 @@
 # Run as root on a fresh Debian bookworm machine (or with sudo available).
 #
 #   scripts/install-deps.sh            # build + run + test dependencies
+#   scripts/install-deps.sh --fixtures # also what regenerating test fixtures needs (node, npm for
+#                                      # transformers.js; unicode-data for DerivedAge.txt); the
+#                                      # tests themselves never need these
 set -euo pipefail
 
 PACKAGES=(
@@ -18,6 +21,13 @@ PACKAGES=(
   # test tools
   python3 ca-certificates
 )
+if [[ "${1:-}" == "--fixtures" ]]; then
+  PACKAGES+=(unicode-data)
+  # A node from elsewhere (e.g. NodeSource, which bundles npm) is fine: only add Debian's when
+  # the commands are missing.
+  command -v node >/dev/null || PACKAGES+=(nodejs)
+  command -v npm >/dev/null || PACKAGES+=(npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,6 +1,10 @@
 // `attnserve encode`: offline embeddings, JSON lines in and out.
 //
-// Input lines: {"ids": [101, 7592, 102], "type_ids": [0, 0, 0]}   (type_ids optional)
+// Input lines: {"text": "hello", "text_pair": "..."}   (text_pair optional; tokenized with the
+//              model's tokenizer, [CLS]/[SEP] added, at most the model's max_seq_length tokens:
+//              longer is a line error, or cut with --truncate)
+//          or  {"ids": [101, 7592, 102], "type_ids": [0, 0, 0]}   (type_ids optional; used as
+//              given)
 // Output lines, one per input line, in order:
 //   {"embedding": [...], "num_tokens": 3}   (+ "token_embeddings": [[...], ...] with
 //   --token-embeddings), or {"error": "line 4: ..."} for a bad line (exit code 1 at the end).
@@ -30,6 +34,9 @@ ABSL_FLAG(absl::optional<bool>, normalize, absl::nullopt,
 ABSL_FLAG(int, dimensions, 0, "encode: keep the first N dimensions (Matryoshka); 0 = all");
 ABSL_FLAG(bool, token_embeddings, false, "encode: also print every token's last hidden state");
 ABSL_FLAG(int, encode_batch_tokens, 8192, "encode: tokens per forward pass");
+ABSL_FLAG(bool, truncate, false,
+          "encode, tokenize: cut texts longer than the maximum length (encode: the model's "
+          "max_seq_length) instead of answering the line with an error");
 
 namespace attnserve {
 namespace {
@@ -58,17 +65,33 @@ absl::Status ParseIntArray(const json& j, const char* key, std::vector<int32_t>&
   return absl::OkStatus();
 }
 
-PendingLine ParseLine(int line_number, const std::string& text, const core::BertConfig& config) {
+PendingLine ParseLine(int line_number, const std::string& text, const core::BertConfig& config,
+                      const core::Tokenizer* tokenizer, const core::TokenizeOptions& options) {
   PendingLine p{line_number, {}, {}, ""};
   const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   absl::Status st;
-  if (j.is_discarded() || !j.is_object()) {
+  if (!j.is_discarded() && j.is_object() && j.contains("text")) {
+    if (tokenizer == nullptr) {
+      st = absl::InvalidArgumentError(
+          "the model has no tokenizer (no tokenizer.json or vocab.txt): send 'ids'");
+    } else {
+      absl::StatusOr<core::Encoding> enc = TokenizeJsonLine(*tokenizer, text, options);
+      if (enc.ok()) {
+        p.ids = std::move(enc->ids);
+        p.type_ids = std::move(enc->type_ids);
+        st = core::ValidateSequence(config, p.ids, p.type_ids);
+      } else {
+        st = enc.status();
+      }
+    }
+    if (!st.ok() && absl::StartsWith(st.message(), "has")) {
+      st = absl::InvalidArgumentError(
+          absl::StrCat("the text ", st.message(), " (use --truncate to cut it)"));
+    }
+  } else if (j.is_discarded() || !j.is_object()) {
     st = absl::InvalidArgumentError("not a JSON object");
-  } else if (j.contains("text")) {
-    st = absl::InvalidArgumentError(
-        "'text' inputs need the tokenizer, which this build does not have yet; send 'ids'");
   } else if (!j.contains("ids")) {
-    st = absl::InvalidArgumentError("expected {\"ids\": [...]}");
+    st = absl::InvalidArgumentError("expected {\"text\": \"...\"} or {\"ids\": [...]}");
   } else {
     st = ParseIntArray(j, "ids", p.ids);
     if (st.ok()) st = ParseIntArray(j, "type_ids", p.type_ids);
@@ -109,6 +132,9 @@ int RunEncodeCommand(const std::vector<std::string>& args) {
     return 1;
   }
   const core::BertConfig& config = loaded->config;
+  core::TokenizeOptions tokenize_options;
+  tokenize_options.max_length = loaded->defaults.max_seq_length;
+  tokenize_options.truncate = absl::GetFlag(FLAGS_truncate);
 
   core::OutputSpec spec;
   spec.pooling.pooling = loaded->defaults.pooling;
@@ -181,7 +207,7 @@ int RunEncodeCommand(const std::vector<std::string>& args) {
   while (std::getline(in, line)) {
     ++line_number;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    PendingLine p = ParseLine(line_number, line, config);
+    PendingLine p = ParseLine(line_number, line, config, loaded->tokenizer.get(), tokenize_options);
     const int64_t n = static_cast<int64_t>(p.ids.size());
     if (pending_tokens + n > batch_tokens && !pending.empty() && !flush()) return 1;
     pending_tokens += p.error.empty() ? n : 0;

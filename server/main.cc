@@ -1,5 +1,6 @@
 // attnserve: embedding inference for BERT-family encoders.
 //   attnserve encode --model DIR < inputs.jsonl     offline embeddings (JSON lines)
+//   attnserve tokenize --model DIR < texts.jsonl    ids, tokens, offsets (JSON lines)
 //   attnserve bench  --model DIR --batch 32 --seq 128   offline throughput
 #include <algorithm>
 #include <cstdio>
@@ -17,7 +18,7 @@
 
 ABSL_FLAG(std::string, model, "demo",
           "Model to load: 'demo' (built-in, random weights) or a Hugging Face model directory "
-          "(config.json + model.safetensors)");
+          "(config.json + model.safetensors, tokenizer.json or vocab.txt)");
 ABSL_FLAG(int, threads, 0, "Compute threads (OpenMP team size); 0 = one per core");
 
 namespace attnserve {
@@ -34,8 +35,11 @@ namespace {
 constexpr char kUsage[] =
     "attnserve <command> [flags]\n\n"
     "commands:\n"
-    "  encode   offline embeddings: JSON lines in ({\"ids\": [...], \"type_ids\": [...]}),\n"
-    "           JSON lines out ({\"embedding\": [...], \"num_tokens\": N})\n"
+    "  encode   offline embeddings: JSON lines in ({\"text\": ..., \"text_pair\": ...} or\n"
+    "           {\"ids\": [...], \"type_ids\": [...]}), JSON lines out\n"
+    "           ({\"embedding\": [...], \"num_tokens\": N})\n"
+    "  tokenize JSON lines of text in ({\"text\": ..., \"text_pair\": ...}), JSON lines out\n"
+    "           ({\"ids\": [...], \"type_ids\": [...], \"tokens\": [...], \"offsets\": [...]})\n"
     "  bench    offline encoder throughput (seq/s, tokens/s, GFLOP/s, % of matmul peak)\n\n"
     "Run 'attnserve --help' for every flag.";
 
@@ -74,6 +78,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   attnserve::ApplyThreadsFlag();
   if (command == "encode") return attnserve::RunEncodeCommand(args);
+  if (command == "tokenize") return attnserve::RunTokenizeCommand(args);
   if (command == "bench") return attnserve::RunBenchCommand(args);
   std::fprintf(stderr, "attnserve: unknown command '%s'\n\n%s\n", command.c_str(), kUsage);
   return 2;

@@ -126,6 +126,27 @@ absl::StatusOr<EmbeddingDefaults> ReadEmbeddingDefaults(const fs::path& dir,
   return d;
 }
 
+absl::StatusOr<std::shared_ptr<const Tokenizer>> LoadTokenizer(const std::string& name_or_dir,
+                                                               const BertConfig* config) {
+  std::unique_ptr<Tokenizer> tokenizer;
+  if (name_or_dir == kDemoModelName) {
+    BertTokenizerOptions options;  // uncased, as bert-base-uncased
+    options.model_max_length = DemoConfig().max_position_embeddings;
+    ATTN_ASSIGN_OR_RETURN(tokenizer, Tokenizer::FromVocab(DemoVocabulary(), options));
+  } else {
+    const fs::path dir(name_or_dir);
+    if (!fs::exists(dir / "tokenizer.json") && !fs::exists(dir / "vocab.txt")) return nullptr;
+    ATTN_ASSIGN_OR_RETURN(tokenizer, Tokenizer::FromModelDir(dir));
+  }
+  if (config != nullptr && tokenizer->vocab_size() > config->vocab_size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the tokenizer of '", name_or_dir, "' has ", tokenizer->vocab_size(),
+                     " ids but config.json's vocab_size is ", config->vocab_size,
+                     ": its ids would index outside the embedding table"));
+  }
+  return std::shared_ptr<const Tokenizer>(std::move(tokenizer));
+}
+
 absl::StatusOr<LoadedModel> LoadModel(const std::string& name_or_dir) {
   const auto start = std::chrono::steady_clock::now();
   LoadedModel out;
@@ -169,6 +190,7 @@ absl::StatusOr<LoadedModel> LoadModel(const std::string& name_or_dir) {
     SafetensorsWeightsReader reader(std::move(file));
     ATTN_ASSIGN_OR_RETURN(out.model, BertModel::FromWeights(out.config, reader));
   }
+  ATTN_ASSIGN_OR_RETURN(out.tokenizer, LoadTokenizer(name_or_dir, &out.config));
   out.load_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;

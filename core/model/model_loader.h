@@ -15,6 +15,7 @@
 
 #include "core/model/bert_model.h"
 #include "core/model/config.h"
+#include "core/tokenizer/tokenizer.h"
 
 namespace attnserve::core {
 
@@ -25,10 +26,19 @@ struct LoadedModel {
   EmbeddingDefaults defaults;
   std::string weights_dtype;  // dtype of the checkpoint: "F32", "F16", "BF16" or "mixed"
   std::shared_ptr<const BertModel> model;
+  // nullptr when the directory has neither tokenizer.json nor vocab.txt (text inputs are then
+  // an error: "the model has no tokenizer").
+  std::shared_ptr<const Tokenizer> tokenizer;
   double load_seconds = 0.0;  // read + convert + pack
 };
 
 absl::StatusOr<LoadedModel> LoadModel(const std::string& name_or_dir);
+
+// Only the tokenizer of "demo" or a model directory (no weights): nullptr when the directory has
+// neither tokenizer.json nor vocab.txt. `config`, when given, is checked: a tokenizer with more
+// ids than config->vocab_size is an error.
+absl::StatusOr<std::shared_ptr<const Tokenizer>> LoadTokenizer(const std::string& name_or_dir,
+                                                               const BertConfig* config = nullptr);
 
 // The sentence-transformers defaults declared in `dir` (EmbeddingDefaults' defaults where the
 // files are absent). Unsupported modules (Dense, ...) and pooling modes (weighted mean, last
