@@ -12,11 +12,14 @@
 
 ABSL_DECLARE_FLAG(std::string, model);
 ABSL_DECLARE_FLAG(int, threads);
+ABSL_DECLARE_FLAG(bool, truncate);
 ABSL_DECLARE_FLAG(std::string, input);
 ABSL_DECLARE_FLAG(bool, truncate);
 
 namespace attnserve {
 
+// `attnserve serve`: the gRPC server; returns when drained after SIGTERM / SIGINT.
+int RunServeCommand(const std::vector<std::string>& args);
 // `attnserve encode`: JSON lines in (stdin or --input), one JSON line out per input line.
 int RunEncodeCommand(const std::vector<std::string>& args);
 // `attnserve tokenize`: JSON lines of text in, ids / type ids / tokens / offsets out.

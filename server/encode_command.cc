@@ -34,9 +34,6 @@ ABSL_FLAG(absl::optional<bool>, normalize, absl::nullopt,
 ABSL_FLAG(int, dimensions, 0, "encode: keep the first N dimensions (Matryoshka); 0 = all");
 ABSL_FLAG(bool, token_embeddings, false, "encode: also print every token's last hidden state");
 ABSL_FLAG(int, encode_batch_tokens, 8192, "encode: tokens per forward pass");
-ABSL_FLAG(bool, truncate, false,
-          "encode, tokenize: cut texts longer than the maximum length (encode: the model's "
-          "max_seq_length) instead of answering the line with an error");
 
 namespace attnserve {
 namespace {

@@ -19,6 +19,9 @@
 ABSL_FLAG(std::string, model, "demo",
           "Model to load: 'demo' (built-in, random weights) or a Hugging Face model directory "
           "(config.json + model.safetensors, tokenizer.json or vocab.txt)");
+ABSL_FLAG(bool, truncate, false,
+          "Cut inputs longer than the maximum input length instead of rejecting them (serve: "
+          "for requests that do not say; encode, tokenize: for every line)");
 ABSL_FLAG(int, threads, 0, "Compute threads (OpenMP team size); 0 = one per core");
 
 namespace attnserve {
@@ -35,6 +38,7 @@ namespace {
 constexpr char kUsage[] =
     "attnserve <command> [flags]\n\n"
     "commands:\n"
+    "  serve    the gRPC server (Embed, EmbedStream, Tokenize, Info, health, reflection)\n"
     "  encode   offline embeddings: JSON lines in ({\"text\": ..., \"text_pair\": ...} or\n"
     "           {\"ids\": [...], \"type_ids\": [...]}), JSON lines out\n"
     "           ({\"embedding\": [...], \"num_tokens\": N})\n"
@@ -77,6 +81,7 @@ int main(int argc, char** argv) {
   const std::string command = args.front();
   args.erase(args.begin());
   attnserve::ApplyThreadsFlag();
+  if (command == "serve") return attnserve::RunServeCommand(args);
   if (command == "encode") return attnserve::RunEncodeCommand(args);
   if (command == "tokenize") return attnserve::RunTokenizeCommand(args);
   if (command == "bench") return attnserve::RunBenchCommand(args);

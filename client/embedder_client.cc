@@ -1,0 +1,159 @@
+#include "client/embedder_client.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace attnserve::client {
+namespace {
+
+std::string ServiceConfig(const ClientOptions& o) {
+  std::string config = "{";
+  if (o.round_robin) config += R"("loadBalancingConfig": [{"round_robin": {}}])";
+  if (o.retry_unavailable) {
+    if (o.round_robin) config += ",";
+    config += R"("methodConfig": [{
+      "name": [{"service": "attnserve.v1.Embedder"}, {"service": "grpc.health.v1.Health"}],
+      "retryPolicy": {
+        "maxAttempts": 4,
+        "initialBackoff": "0.1s",
+        "maxBackoff": "1s",
+        "backoffMultiplier": 2,
+        "retryableStatusCodes": ["UNAVAILABLE"]
+      }
+    }])";
+  }
+  return config + "}";
+}
+
+}  // namespace
+
+absl::Status FromGrpcStatus(const grpc::Status& s) {
+  return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+}
+
+absl::StatusOr<std::unique_ptr<EmbedderClient>> EmbedderClient::Create(
+    const ClientOptions& options) {
+  if (options.target.empty()) return absl::InvalidArgumentError("the target is empty");
+  if (options.client_cert_pem.empty() != options.client_key_pem.empty()) {
+    return absl::InvalidArgumentError("the client certificate and key go together");
+  }
+  std::shared_ptr<grpc::ChannelCredentials> creds;
+  if (options.tls) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = options.ca_pem;
+    ssl.pem_cert_chain = options.client_cert_pem;
+    ssl.pem_private_key = options.client_key_pem;
+    creds = grpc::SslCredentials(ssl);
+  } else {
+    creds = grpc::InsecureChannelCredentials();
+  }
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(options.max_message_bytes);
+  args.SetMaxSendMessageSize(options.max_message_bytes);
+  args.SetServiceConfigJSON(ServiceConfig(options));
+  if (!options.server_name_override.empty()) {
+    args.SetSslTargetNameOverride(options.server_name_override);
+  }
+  auto channel = grpc::CreateCustomChannel(options.target, creds, args);
+  if (channel == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot create a channel to ", options.target));
+  }
+  return std::unique_ptr<EmbedderClient>(new EmbedderClient(options, std::move(channel)));
+}
+
+EmbedderClient::EmbedderClient(ClientOptions options, std::shared_ptr<grpc::Channel> channel)
+    : options_(std::move(options)),
+      channel_(std::move(channel)),
+      stub_(v1::Embedder::NewStub(channel_)),
+      health_(grpc::health::v1::Health::NewStub(channel_)) {}
+
+void EmbedderClient::PrepareContext(grpc::ClientContext& context) const {
+  if (options_.timeout != absl::InfiniteDuration()) {
+    context.set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
+  }
+  if (!options_.api_key.empty()) {
+    context.AddMetadata("authorization", absl::StrCat("Bearer ", options_.api_key));
+  }
+}
+
+absl::StatusOr<v1::EmbedResponse> EmbedderClient::Embed(const v1::EmbedRequest& request) {
+  grpc::ClientContext context;
+  PrepareContext(context);
+  v1::EmbedResponse response;
+  grpc::Status s = stub_->Embed(&context, request, &response);
+  if (!s.ok()) return FromGrpcStatus(s);
+  return response;
+}
+
+absl::StatusOr<v1::TokenizeResponse> EmbedderClient::Tokenize(const v1::TokenizeRequest& request) {
+  grpc::ClientContext context;
+  PrepareContext(context);
+  v1::TokenizeResponse response;
+  grpc::Status s = stub_->Tokenize(&context, request, &response);
+  if (!s.ok()) return FromGrpcStatus(s);
+  return response;
+}
+
+absl::StatusOr<v1::InfoResponse> EmbedderClient::Info() {
+  grpc::ClientContext context;
+  PrepareContext(context);
+  v1::InfoResponse response;
+  grpc::Status s = stub_->Info(&context, v1::InfoRequest(), &response);
+  if (!s.ok()) return FromGrpcStatus(s);
+  return response;
+}
+
+absl::StatusOr<grpc::health::v1::HealthCheckResponse::ServingStatus> EmbedderClient::Health(
+    const std::string& service) {
+  grpc::ClientContext context;
+  PrepareContext(context);
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(service);
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::Status s = health_->Check(&context, request, &response);
+  if (!s.ok()) return FromGrpcStatus(s);
+  return response.status();
+}
+
+void EmbedderClient::EmbedAsync(const v1::EmbedRequest& request,
+                                std::function<void(absl::StatusOr<v1::EmbedResponse>)> done) {
+  struct Call {
+    grpc::ClientContext context;
+    v1::EmbedResponse response;
+    std::function<void(absl::StatusOr<v1::EmbedResponse>)> done;
+  };
+  auto* call = new Call;
+  call->done = std::move(done);
+  PrepareContext(call->context);
+  stub_->async()->Embed(&call->context, &request, &call->response, [call](grpc::Status s) {
+    if (s.ok()) {
+      call->done(std::move(call->response));
+    } else {
+      call->done(FromGrpcStatus(s));
+    }
+    delete call;
+  });
+}
+
+std::unique_ptr<EmbedStream> EmbedderClient::OpenStream() {
+  std::unique_ptr<EmbedStream> stream(new EmbedStream());
+  PrepareContext(stream->context_);
+  stream->stream_ = stub_->EmbedStream(&stream->context_);
+  return stream;
+}
+
+absl::StatusOr<std::vector<std::vector<float>>> EmbedderClient::EmbedTexts(
+    const std::vector<std::string>& texts) {
+  v1::EmbedRequest request;
+  for (const std::string& t : texts) request.add_inputs()->set_text(t);
+  auto response = Embed(request);
+  if (!response.ok()) return response.status();
+  std::vector<std::vector<float>> out;
+  for (const v1::Embedding& e : response->embeddings()) {
+    out.emplace_back(e.values().begin(), e.values().end());
+  }
+  return out;
+}
+
+}  // namespace attnserve::client

@@ -1,0 +1,169 @@
+#include "server/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+#include "core/dnnl/dnnl_util.h"
+#include "core/util/status_macros.h"
+#include "server/version.h"
+
+namespace attnserve {
+namespace {
+
+constexpr char kServiceName[] = "attnserve.v1.Embedder";
+
+std::string FormatAddress(const std::string& host, int port) {
+  return host.find(':') != std::string::npos ? absl::StrCat("[", host, "]:", port)
+                                             : absl::StrCat(host, ":", port);
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(const TlsOptions& tls) {
+  if (tls.cert_pem.empty() && tls.key_pem.empty()) {
+    if (!tls.client_ca_pem.empty()) {
+      return absl::InvalidArgumentError(
+          "a client CA (mutual TLS) needs a server certificate and key");
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  if (tls.cert_pem.empty() || tls.key_pem.empty()) {
+    return absl::InvalidArgumentError("the TLS certificate and key go together");
+  }
+  grpc::SslServerCredentialsOptions options;
+  options.pem_key_cert_pairs.push_back({tls.key_pem, tls.cert_pem});
+  if (!tls.client_ca_pem.empty()) {
+    options.pem_root_certs = tls.client_ca_pem;
+    options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(options);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<AttnServer>> AttnServer::Start(ServerOptions options) {
+  std::unique_ptr<AttnServer> s(new AttnServer());
+  ATTN_ASSIGN_OR_RETURN(auto credentials, MakeCredentials(options.tls));
+  ATTN_ASSIGN_OR_RETURN(s->loaded_, core::LoadModel(options.model));
+  const core::LoadedModel& m = s->loaded_;
+
+  RequestLimits& limits = options.limits;
+  if (limits.max_input_length == 0) limits.max_input_length = m.defaults.max_seq_length;
+  if (limits.max_input_length < 1 || limits.max_input_length > m.config.max_position_embeddings) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max input length must be in [1, ", m.config.max_position_embeddings,
+                     "] for this model; was ", limits.max_input_length));
+  }
+  if (limits.max_inputs_per_request < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max inputs per request must be >= 1; was ", limits.max_inputs_per_request));
+  }
+  options.batching.max_sequence_tokens = limits.max_input_length;
+  if (absl::Status st = options.batching.Validate(); !st.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("batching: ", st.message()));
+  }
+  s->options_ = options;
+
+  s->registry_ = std::make_shared<prometheus::Registry>();
+  const dnnl_version_t* dv = dnnl_version();
+  s->metrics_ = std::make_unique<ServerMetrics>(
+      *s->registry_, MetricsLabels{m.name, "bert", m.weights_dtype, kAttnserveVersion,
+                                   absl::StrCat(dv->major, ".", dv->minor, ".", dv->patch)});
+  if (options.metrics_port >= 0) {
+    const std::string addr = FormatAddress(options.metrics_host, options.metrics_port);
+    try {
+      s->exposer_ = std::make_unique<prometheus::Exposer>(addr);
+    } catch (const std::exception& e) {
+      return absl::UnavailableError(absl::StrCat("cannot serve metrics on ", addr, ": ", e.what()));
+    }
+    s->exposer_->RegisterCollectable(s->registry_);
+    s->exposer_->RegisterCollectable(MakeProcessCollector());
+    s->metrics_port_ = s->exposer_->GetListeningPorts().front();
+  }
+
+  ATTN_ASSIGN_OR_RETURN(s->batcher_,
+                        core::Batcher::Start(m.model, options.batching, s->metrics_.get()));
+  ServiceOptions service_options;
+  service_options.limits = limits;
+  service_options.api_keys = options.api_keys;
+  service_options.batching = options.batching;
+  service_options.server_version = kAttnserveVersion;
+  service_options.cpu_isa = std::string(core::DnnlCpuIsaName());
+  s->service_ = std::make_unique<EmbedderService>(
+      ServingModel{m.name, m.config, m.defaults, m.weights_dtype, m.tokenizer}, service_options,
+      s->batcher_.get(), s->metrics_.get());
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  const std::string address = FormatAddress(options.host, options.port);
+  builder.AddListeningPort(address, credentials, &s->port_);
+  builder.RegisterService(s->service_.get());
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  builder.SetMaxSendMessageSize(options.max_message_bytes);
+  // With SO_REUSEPORT a second server could bind a busy port silently: "port in use" must fail.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  s->server_ = builder.BuildAndStart();
+  if (s->server_ == nullptr || s->port_ == 0) {
+    s->batcher_->Shutdown();
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", address, " (port in use or address invalid)"));
+  }
+  grpc::HealthCheckServiceInterface* health = s->server_->GetHealthCheckService();
+  health->SetServingStatus("", false);
+  health->SetServingStatus(kServiceName, false);
+
+  if (absl::Status ready = s->batcher_->WaitUntilReady(); !ready.ok()) {
+    s->server_->Shutdown();
+    s->batcher_->Shutdown();
+    return absl::InternalError(absl::StrCat("the encoder failed to start: ", ready.message()));
+  }
+  s->service_->SetReady(true);
+  health->SetServingStatus("", true);
+  health->SetServingStatus(kServiceName, true);
+  return s;
+}
+
+AttnServer::~AttnServer() { Drain(absl::Now()); }
+
+void AttnServer::Drain(absl::Time deadline) {
+  if (drained_) return;
+  drained_ = true;
+  if (server_ != nullptr) {
+    grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+    health->SetServingStatus("", false);
+    health->SetServingStatus(kServiceName, false);
+    service_->StartDraining();
+    // Waits for in-flight calls (the batcher keeps computing them) until the deadline, then
+    // cancels the rest; cancelled jobs are answered by the batcher before it stops.
+    server_->Shutdown(absl::ToChronoTime(deadline));
+  }
+  if (batcher_ != nullptr) batcher_->Shutdown();
+  exposer_.reset();
+}
+
+std::string AttnServer::Banner() const {
+  const core::BertConfig& c = loaded_.config;
+  const core::BatchingOptions& b = options_.batching;
+  return absl::StrCat(
+      "attnserve ", kAttnserveVersion, " serving model '", loaded_.name, "' (bert, ",
+      c.num_hidden_layers, " layers, hidden ", c.hidden_size, ", ", c.num_attention_heads,
+      " heads, weights ", loaded_.weights_dtype, ", compute fp32, max input ",
+      options_.limits.max_input_length, " tokens, ",
+      loaded_.tokenizer ? "tokenizer loaded" : "no tokenizer: token ids only", ") on ",
+      FormatAddress(options_.host, port_), options_.tls.cert_pem.empty() ? "" : " with TLS",
+      options_.tls.client_ca_pem.empty() ? "" : " (mutual)",
+      options_.api_keys.empty() ? "" : ", API keys required", "; metrics ",
+      metrics_port_ >= 0
+          ? absl::StrCat("on http://", FormatAddress(options_.metrics_host, metrics_port_),
+                         "/metrics")
+          : std::string("off"),
+      "; oneDNN isa ", core::DnnlCpuIsaName(), "; batching: max ", b.max_batch_tokens, " tokens / ",
+      b.max_batch_size, " sequences per batch, queue delay ",
+      absl::FormatDuration(b.max_queue_delay), ", queue limit ", b.max_queued_tokens,
+      " tokens; model loaded in ", absl::StrFormat("%.2f s", loaded_.load_seconds));
+}
+
+}  // namespace attnserve

@@ -1,0 +1,256 @@
+// Overload, deadlines, drain, security and metrics of the in-process server.
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "absl/synchronization/blocking_counter.h"
+#include "absl/synchronization/notification.h"
+
+#include "tests/integration/server_fixture.h"
+
+namespace attnserve {
+namespace {
+
+using ::testing::HasSubstr;
+
+v1::EmbedRequest LongRequest(int words) {
+  v1::EmbedRequest r;
+  std::string s;
+  for (int i = 0; i < words; ++i) s += "model ";
+  r.add_inputs()->set_text(s);
+  return r;
+}
+
+TEST_F(ServerTest, FullQueueAnswersResourceExhaustedAtOnceAndEveryCallOnce) {
+  ServerOptions o = LocalOptions();
+  o.batching.max_batch_tokens = 512;
+  o.batching.max_queued_tokens = 1024;  // two 500-token requests
+  StartServer(o);
+  constexpr int kCalls = 40;
+  std::atomic<int> ok{0}, exhausted{0}, other{0};
+  std::atomic<int64_t> slowest_refusal_us{0};
+  absl::BlockingCounter done(kCalls);
+  const v1::EmbedRequest req = LongRequest(498);
+  for (int i = 0; i < kCalls; ++i) {
+    const absl::Time start = absl::Now();
+    client_->EmbedAsync(req, [&, start](absl::StatusOr<v1::EmbedResponse> r) {
+      if (r.ok()) {
+        ok.fetch_add(1);
+      } else if (r.status().code() == absl::StatusCode::kResourceExhausted) {
+        exhausted.fetch_add(1);
+        EXPECT_THAT(r.status().message(), HasSubstr("the queue is full"));
+        const int64_t us = absl::ToInt64Microseconds(absl::Now() - start);
+        int64_t prev = slowest_refusal_us.load();
+        while (us > prev && !slowest_refusal_us.compare_exchange_weak(prev, us)) {
+        }
+      } else {
+        other.fetch_add(1);
+      }
+      done.DecrementCount();
+    });
+  }
+  done.Wait();
+  EXPECT_EQ(ok.load() + exhausted.load() + other.load(), kCalls);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_GT(ok.load(), 0);
+  EXPECT_GT(exhausted.load(), 0);
+  // The server still works once the burst is over.
+  EXPECT_TRUE(client_->Embed(LongRequest(3)).ok());
+}
+
+TEST_F(ServerTest, ExpiredDeadlineIsDeadlineExceeded) {
+  client::ClientOptions c;
+  c.timeout = absl::Microseconds(1);
+  c.retry_unavailable = false;
+  StartServer(LocalOptions(), c);
+  EXPECT_EQ(client_->Embed(LongRequest(10)).status().code(), absl::StatusCode::kDeadlineExceeded);
+}
+
+TEST_F(ServerTest, DrainFinishesInFlightCallsAndRefusesNewOnes) {
+  StartServer(LocalOptions());
+  // In flight: an open stream with answered and pending messages.
+  auto stream = client_->OpenStream();
+  v1::EmbedRequest req = LongRequest(200);
+  ASSERT_TRUE(stream->Write(req));
+  v1::EmbedResponse resp;
+  ASSERT_TRUE(stream->Read(&resp));  // the stream is established and served
+  ASSERT_TRUE(stream->Write(req));
+  absl::Notification drained;
+  std::thread drainer([&] {
+    server_->Drain(absl::Now() + absl::Seconds(20));
+    drained.Notify();
+  });
+  // The in-flight stream completes normally.
+  ASSERT_TRUE(stream->Read(&resp));
+  stream->WritesDone();
+  EXPECT_FALSE(stream->Read(&resp));
+  EXPECT_TRUE(stream->Finish().ok());
+  drained.WaitForNotification();
+  drainer.join();
+  // New calls: UNAVAILABLE (the listener is closed).
+  client::ClientOptions c;
+  c.target = absl::StrCat("127.0.0.1:", server_->port());
+  c.retry_unavailable = false;
+  c.timeout = absl::Seconds(5);
+  auto late = client::EmbedderClient::Create(c);
+  EXPECT_EQ((*late)->Embed(LongRequest(2)).status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(ServerTest, ApiKeysGuardTheEmbedderButNotHealth) {
+  ServerOptions o = LocalOptions();
+  o.api_keys = {"k1-secret", "k2-secret"};
+  StartServer(o);
+  auto no_key = client_->Embed(LongRequest(2));
+  EXPECT_EQ(no_key.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(no_key.status().message(), HasSubstr("missing 'authorization: Bearer"));
+  EXPECT_EQ(client_->Info().status().code(), absl::StatusCode::kUnauthenticated);
+  auto health = client_->Health();
+  ASSERT_TRUE(health.ok()) << health.status();
+  EXPECT_EQ(*health, grpc::health::v1::HealthCheckResponse::SERVING);
+
+  for (const char* key : {"wrong", "k1-secretX", ""}) {
+    client::ClientOptions c;
+    c.target = absl::StrCat("127.0.0.1:", server_->port());
+    c.api_key = key;
+    auto cl = *client::EmbedderClient::Create(c);
+    EXPECT_EQ(cl->Embed(LongRequest(2)).status().code(), absl::StatusCode::kUnauthenticated) << key;
+  }
+  for (const char* key : {"k1-secret", "k2-secret"}) {
+    client::ClientOptions c;
+    c.target = absl::StrCat("127.0.0.1:", server_->port());
+    c.api_key = key;
+    auto cl = *client::EmbedderClient::Create(c);
+    EXPECT_TRUE(cl->Embed(LongRequest(2)).ok()) << key;
+    auto stream = cl->OpenStream();
+    stream->Write(LongRequest(2));
+    stream->WritesDone();
+    v1::EmbedResponse r;
+    EXPECT_TRUE(stream->Read(&r));
+    while (stream->Read(&r)) {
+    }
+    EXPECT_TRUE(stream->Finish().ok());
+  }
+}
+
+// Certificates made by openssl for this test: a CA, a server certificate for "localhost" and
+// 127.0.0.1, a client certificate; and a second CA whose certificates must be refused.
+class TlsTest : public ServerTest {
+ protected:
+  static void SetUpTestSuite() {
+    // Per process: ctest runs the TLS tests in parallel processes.
+    dir_ = new std::filesystem::path(std::filesystem::path(::testing::TempDir()) /
+                                     absl::StrCat("attnserve_tls_", ::getpid()));
+    std::filesystem::remove_all(*dir_);
+    std::filesystem::create_directories(*dir_);
+    const std::string d = dir_->string();
+    const std::string script = "set -e; cd '" + d + "'\n" + R"(
+      openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca -keyout ca.key -out ca.pem 2>/dev/null
+      openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=other-ca -keyout other.key -out other.pem 2>/dev/null
+      printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' > san.ext
+      openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key -out server.csr 2>/dev/null
+      openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile san.ext -out server.pem 2>/dev/null
+      openssl req -newkey rsa:2048 -nodes -subj /CN=client -keyout client.key -out client.csr 2>/dev/null
+      openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -out client.pem 2>/dev/null
+      openssl req -newkey rsa:2048 -nodes -subj /CN=intruder -keyout intruder.key -out intruder.csr 2>/dev/null
+      openssl x509 -req -in intruder.csr -CA other.pem -CAkey other.key -CAcreateserial -days 2 -out intruder.pem 2>/dev/null
+    )";
+    ASSERT_EQ(std::system(("bash -c \"" + script + "\"").c_str()), 0) << "openssl failed";
+  }
+  static void TearDownTestSuite() {
+    std::filesystem::remove_all(*dir_);
+    delete dir_;
+  }
+  static std::string Read(const std::string& name) {
+    std::ifstream in(*dir_ / name);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  client::ClientOptions Client(bool tls) {
+    client::ClientOptions c;
+    // StartServer() points the first client at the server; later ones are made afterwards.
+    if (server_ != nullptr) c.target = absl::StrCat("127.0.0.1:", server_->port());
+    c.tls = tls;
+    c.ca_pem = Read("ca.pem");
+    c.retry_unavailable = false;
+    c.timeout = absl::Seconds(10);
+    return c;
+  }
+  ServerOptions TlsServer(bool mutual) {
+    ServerOptions o = LocalOptions();
+    o.tls.cert_pem = Read("server.pem");
+    o.tls.key_pem = Read("server.key");
+    if (mutual) o.tls.client_ca_pem = Read("ca.pem");
+    return o;
+  }
+  static std::filesystem::path* dir_;
+};
+std::filesystem::path* TlsTest::dir_ = nullptr;
+
+TEST_F(TlsTest, TlsServerAcceptsTlsClientsOnly) {
+  StartServer(TlsServer(/*mutual=*/false), Client(true));
+  EXPECT_TRUE(client_->Embed(LongRequest(2)).ok());
+  auto plain = *client::EmbedderClient::Create(Client(false));
+  EXPECT_EQ(plain->Embed(LongRequest(2)).status().code(), absl::StatusCode::kUnavailable);
+  client::ClientOptions wrong_ca = Client(true);
+  wrong_ca.ca_pem = Read("other.pem");
+  EXPECT_EQ((*client::EmbedderClient::Create(wrong_ca))->Embed(LongRequest(2)).status().code(),
+            absl::StatusCode::kUnavailable);
+}
+
+TEST_F(TlsTest, MutualTlsNeedsAClientCertificateFromTheCa) {
+  StartServer(TlsServer(/*mutual=*/true), Client(true));
+  EXPECT_EQ(client_->Embed(LongRequest(2)).status().code(), absl::StatusCode::kUnavailable);
+  client::ClientOptions with_cert = Client(true);
+  with_cert.client_cert_pem = Read("client.pem");
+  with_cert.client_key_pem = Read("client.key");
+  EXPECT_TRUE((*client::EmbedderClient::Create(with_cert))->Embed(LongRequest(2)).ok());
+  client::ClientOptions intruder = Client(true);
+  intruder.client_cert_pem = Read("intruder.pem");
+  intruder.client_key_pem = Read("intruder.key");
+  EXPECT_EQ((*client::EmbedderClient::Create(intruder))->Embed(LongRequest(2)).status().code(),
+            absl::StatusCode::kUnavailable);
+}
+
+TEST_F(ServerTest, EveryMetricFamilyIsExportedFromTheFirstScrape) {
+  StartServer(LocalOptions());
+  std::set<std::string> names;
+  for (const auto& f : server_->registry().Collect()) names.insert(f.name);
+  for (const char* want :
+       {"attnserve_requests_total", "attnserve_request_duration_seconds",
+        "attnserve_queue_duration_seconds", "attnserve_tokenization_duration_seconds",
+        "attnserve_inference_duration_seconds", "attnserve_batch_size_sequences",
+        "attnserve_batch_size_tokens", "attnserve_queue_sequences", "attnserve_queue_tokens",
+        "attnserve_inflight_requests", "attnserve_inputs_total", "attnserve_tokens_total",
+        "attnserve_truncated_inputs_total", "attnserve_model_info", "attnserve_build_info"}) {
+    EXPECT_TRUE(names.count(want)) << want;
+  }
+  // Requests move the counters: one OK Embed, one INVALID_ARGUMENT Embed.
+  ASSERT_TRUE(client_->Embed(LongRequest(3)).ok());
+  EXPECT_FALSE(client_->Embed(v1::EmbedRequest()).ok());
+  double ok = -1, invalid = -1, inputs = -1;
+  for (const auto& f : server_->registry().Collect()) {
+    for (const auto& m : f.metric) {
+      std::map<std::string, std::string> labels;
+      for (const auto& l : m.label) labels[l.name] = l.value;
+      if (f.name == "attnserve_requests_total" && labels["rpc"] == "Embed") {
+        if (labels["code"] == "OK") ok = m.counter.value;
+        if (labels["code"] == "INVALID_ARGUMENT") invalid = m.counter.value;
+      }
+      if (f.name == "attnserve_inputs_total") inputs = m.counter.value;
+    }
+  }
+  EXPECT_EQ(ok, 1);
+  EXPECT_EQ(invalid, 1);
+  EXPECT_EQ(inputs, 1);
+}
+
+}  // namespace
+}  // namespace attnserve
