@@ -52,6 +52,10 @@ absl::StatusOr<std::unique_ptr<EmbedderClient>> EmbedderClient::Create(
   args.SetMaxReceiveMessageSize(options.max_message_bytes);
   args.SetMaxSendMessageSize(options.max_message_bytes);
   args.SetServiceConfigJSON(ServiceConfig(options));
+  if (options.channel_id != 0) {
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    args.SetInt("attnserve.channel_id", options.channel_id);
+  }
   if (!options.server_name_override.empty()) {
     args.SetSslTargetNameOverride(options.server_name_override);
   }

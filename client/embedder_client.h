@@ -42,6 +42,8 @@ struct ClientOptions {
   absl::Duration timeout = absl::Seconds(60);  // per call; InfiniteDuration() = none
   bool retry_unavailable = true;               // up to 4 attempts, 0.1 s .. 1 s backoff
   bool round_robin = false;                    // balance calls over every resolved address
+  // Clients with different ids use separate connections (load generation); 0 = shared.
+  int channel_id = 0;
 };
 
 // gRPC status -> absl::Status (same codes, same message).

@@ -14,6 +14,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 
+#include "core/util/command_line.h"
 #include "server/commands.h"
 
 ABSL_FLAG(std::string, model, "demo",
@@ -47,33 +48,11 @@ constexpr char kUsage[] =
     "  bench    offline encoder throughput (seq/s, tokens/s, GFLOP/s, % of matmul peak)\n\n"
     "Run 'attnserve --help' for every flag.";
 
-// Flags are spelled with dashes on the command line (--max-batch-tokens, as in the docs) but
-// Abseil flag names are C identifiers: accept both by rewriting "--a-b[=v]" to "--a_b[=v]".
-// Everything after a bare "--" is left alone.
-std::vector<std::string> NormalizeFlagNames(int argc, char** argv) {
-  std::vector<std::string> out(argv, argv + argc);
-  for (size_t i = 1; i < out.size(); ++i) {
-    std::string& a = out[i];
-    if (a == "--") break;
-    if (a.size() < 3 || a[0] != '-') continue;
-    const size_t name_begin = a[1] == '-' ? 2 : 1;
-    const size_t name_end = std::min(a.find('='), a.size());
-    std::replace(a.begin() + static_cast<ptrdiff_t>(name_begin),
-                 a.begin() + static_cast<ptrdiff_t>(name_end), '-', '_');
-  }
-  return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
-  std::vector<std::string> normalized = NormalizeFlagNames(argc, argv);
-  std::vector<char*> normalized_argv;
-  for (std::string& a : normalized) normalized_argv.push_back(a.data());
-  std::vector<char*> positional =
-      absl::ParseCommandLine(static_cast<int>(normalized_argv.size()), normalized_argv.data());
-  std::vector<std::string> args(positional.begin() + 1, positional.end());
+  std::vector<std::string> args = attnserve::ParseCommandLineWithDashes(argc, argv);
   if (args.empty()) {
     std::fprintf(stderr, "%s\n", kUsage);
     return 2;

@@ -1,0 +1,240 @@
+#include "client/cli/load_generator.h"
+
+#include <algorithm>
+#include <atomic>
+#include <random>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/blocking_counter.h"
+#include "absl/synchronization/mutex.h"
+
+namespace attnserve::client {
+namespace {
+
+constexpr const char* kWords[] = {"the",      "model", "search",  "vector", "fast",    "query",
+                                  "language", "token", "network", "data",   "service", "text"};
+
+const char* CodeName(absl::StatusCode c) {
+  static const char* const kNames[] = {"OK",
+                                       "CANCELLED",
+                                       "UNKNOWN",
+                                       "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED",
+                                       "NOT_FOUND",
+                                       "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED",
+                                       "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION",
+                                       "ABORTED",
+                                       "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED",
+                                       "INTERNAL",
+                                       "UNAVAILABLE",
+                                       "DATA_LOSS",
+                                       "UNAUTHENTICATED"};
+  const int i = static_cast<int>(c);
+  return i >= 0 && i < 17 ? kNames[i] : "UNKNOWN";
+}
+
+// A pool of requests drawn once, cycled through during the run.
+std::vector<v1::EmbedRequest> MakeRequests(const LoadOptions& o, int count) {
+  std::mt19937 rng(o.seed);
+  const int lo = std::max(1, o.min_tokens), hi = std::max(lo, o.max_tokens);
+  std::uniform_int_distribution<int> len(lo, hi);
+  const int first_id = o.vocab_size > 2000 ? 1000 : 104;
+  std::uniform_int_distribution<int> id(first_id, std::max(first_id, o.vocab_size - 1));
+  std::vector<v1::EmbedRequest> out(static_cast<size_t>(count));
+  for (v1::EmbedRequest& r : out) {
+    for (int i = 0; i < o.inputs_per_request; ++i) {
+      const int n = len(rng);
+      v1::Input* in = r.add_inputs();
+      if (o.text) {
+        std::string s;
+        for (int w = 0; w < n - 2; ++w) absl::StrAppend(&s, w ? " " : "", kWords[rng() % 12]);
+        in->set_text(s.empty() ? "the" : s);
+      } else {
+        auto* ids = in->mutable_token_ids();
+        ids->add_ids(101);
+        for (int t = 0; t < n - 2; ++t) ids->add_ids(id(rng));
+        if (n >= 2) ids->add_ids(102);
+      }
+    }
+  }
+  return out;
+}
+
+class Recorder {
+ public:
+  Recorder(absl::Time measure_from, absl::Time measure_until)
+      : from_(measure_from), until_(measure_until) {}
+
+  void Record(absl::Time scheduled, absl::Time done, const absl::StatusOr<v1::EmbedResponse>& r) {
+    if (scheduled < from_ || scheduled >= until_) return;
+    const double ms = absl::ToDoubleMilliseconds(done - scheduled);
+    absl::MutexLock lock(&mu_);
+    if (r.ok()) {
+      latencies_.push_back(ms);
+      sequences_ += r->embeddings_size();
+      tokens_ += r->usage().prompt_tokens();
+    } else {
+      ++errors_[CodeName(r.status().code())];
+      if (r.status().code() == absl::StatusCode::kResourceExhausted) refused_.push_back(ms);
+    }
+  }
+
+  LoadResult Finish(const std::string& mode, double level) {
+    absl::MutexLock lock(&mu_);
+    LoadResult res;
+    res.mode = mode;
+    res.level = level;
+    res.seconds = absl::ToDoubleSeconds(until_ - from_);
+    res.ok = static_cast<int64_t>(latencies_.size());
+    res.sequences = sequences_;
+    res.tokens = tokens_;
+    res.errors = errors_;
+    res.requests_per_s = static_cast<double>(res.ok) / res.seconds;
+    res.sequences_per_s = static_cast<double>(sequences_) / res.seconds;
+    res.tokens_per_s = static_cast<double>(tokens_) / res.seconds;
+    auto pct = [](std::vector<double>& v, double q) {
+      if (v.empty()) return 0.0;
+      const size_t i =
+          std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())));
+      return v[i];
+    };
+    std::sort(latencies_.begin(), latencies_.end());
+    std::sort(refused_.begin(), refused_.end());
+    res.p50_ms = pct(latencies_, 0.50);
+    res.p90_ms = pct(latencies_, 0.90);
+    res.p99_ms = pct(latencies_, 0.99);
+    res.max_ms = latencies_.empty() ? 0 : latencies_.back();
+    double sum = 0;
+    for (double v : latencies_) sum += v;
+    res.mean_ms = latencies_.empty() ? 0 : sum / static_cast<double>(latencies_.size());
+    res.refused_p99_ms = pct(refused_, 0.99);
+    res.refused_max_ms = refused_.empty() ? 0 : refused_.back();
+    return res;
+  }
+
+ private:
+  const absl::Time from_, until_;
+  absl::Mutex mu_;
+  std::vector<double> latencies_ ABSL_GUARDED_BY(mu_);
+  std::vector<double> refused_ ABSL_GUARDED_BY(mu_);
+  int64_t sequences_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t tokens_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<std::string, int64_t> errors_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+LoadResult RunClosedLoop(std::vector<std::unique_ptr<EmbedderClient>>& clients, int concurrency,
+                         const LoadOptions& options) {
+  const std::vector<v1::EmbedRequest> requests = MakeRequests(options, 1024);
+  const absl::Time start = absl::Now();
+  const absl::Time measure_from = start + options.warmup;
+  const absl::Time end = measure_from + options.duration;
+  Recorder recorder(measure_from, end);
+  std::atomic<uint64_t> next{0};
+  absl::BlockingCounter chains(concurrency);
+
+  // Each chain sends its next request from the previous one's completion callback.
+  struct Chain {
+    std::function<void()> send;
+  };
+  std::vector<Chain> all(static_cast<size_t>(concurrency));
+  for (int c = 0; c < concurrency; ++c) {
+    Chain* chain = &all[static_cast<size_t>(c)];
+    chain->send = [&, chain, c] {
+      const absl::Time sent = absl::Now();
+      if (sent >= end) {
+        chains.DecrementCount();
+        return;
+      }
+      const uint64_t k = next.fetch_add(1);
+      EmbedderClient& client =
+          *clients[static_cast<size_t>(k + static_cast<uint64_t>(c)) % clients.size()];
+      client.EmbedAsync(requests[k % requests.size()],
+                        [&, chain, sent](absl::StatusOr<v1::EmbedResponse> r) {
+                          recorder.Record(sent, absl::Now(), r);
+                          chain->send();
+                        });
+    };
+  }
+  for (Chain& chain : all) chain.send();
+  chains.Wait();
+  return recorder.Finish("closed", concurrency);
+}
+
+LoadResult RunOpenLoop(std::vector<std::unique_ptr<EmbedderClient>>& clients, double rate,
+                       const LoadOptions& options) {
+  const std::vector<v1::EmbedRequest> requests = MakeRequests(options, 1024);
+  const absl::Time start = absl::Now();
+  const absl::Time measure_from = start + options.warmup;
+  const absl::Time end = measure_from + options.duration;
+  Recorder recorder(measure_from, end);
+  std::mt19937 rng(options.seed + 1);
+  std::exponential_distribution<double> gap(rate);  // Poisson arrivals
+  absl::Mutex mu;
+  int64_t outstanding = 0;  // guarded by mu
+  int64_t sent = 0, sent_measured = 0;
+  absl::Time t = start;
+  while (t < end) {
+    const absl::Time now = absl::Now();
+    if (t > now) absl::SleepFor(t - now);
+    {
+      absl::MutexLock lock(&mu);
+      ++outstanding;
+    }
+    const absl::Time scheduled = t;
+    clients[static_cast<size_t>(sent) % clients.size()]->EmbedAsync(
+        requests[static_cast<size_t>(sent) % requests.size()],
+        [&, scheduled](absl::StatusOr<v1::EmbedResponse> r) {
+          recorder.Record(scheduled, absl::Now(), r);
+          absl::MutexLock lock(&mu);
+          --outstanding;
+        });
+    ++sent;
+    if (scheduled >= measure_from) ++sent_measured;
+    t += absl::Seconds(gap(rng));
+  }
+  {
+    absl::MutexLock lock(&mu);
+    mu.AwaitWithTimeout(absl::Condition(
+                            +[](int64_t* n) { return *n == 0; }, &outstanding),
+                        absl::Seconds(120));
+  }
+  LoadResult r = recorder.Finish("open", rate);
+  r.offered_per_s = static_cast<double>(sent_measured) / absl::ToDoubleSeconds(options.duration);
+  return r;
+}
+
+std::string LoadResultToJson(const LoadResult& r) {
+  std::vector<std::string> errors;
+  for (const auto& [code, n] : r.errors) errors.push_back(absl::StrFormat("\"%s\":%d", code, n));
+  return absl::StrFormat(
+      "{\"mode\":\"%s\",\"level\":%g,\"seconds\":%.3f,\"ok\":%d,\"sequences\":%d,\"tokens\":%d,"
+      "\"requests_per_s\":%.3f,\"sequences_per_s\":%.3f,\"tokens_per_s\":%.1f,\"offered_per_s\":%."
+      "3f,"
+      "\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,\"mean_ms\":%.3f,"
+      "\"refused_p99_ms\":%.3f,\"refused_max_ms\":%.3f,\"errors\":{%s}}",
+      r.mode, r.level, r.seconds, r.ok, r.sequences, r.tokens, r.requests_per_s, r.sequences_per_s,
+      r.tokens_per_s, r.offered_per_s, r.p50_ms, r.p90_ms, r.p99_ms, r.max_ms, r.mean_ms,
+      r.refused_p99_ms, r.refused_max_ms, absl::StrJoin(errors, ","));
+}
+
+std::string LoadTableHeader() {
+  return "mode    level    req/s    seq/s    tok/s   p50 ms   p90 ms   p99 ms   max ms  errors";
+}
+
+std::string LoadTableRow(const LoadResult& r) {
+  std::vector<std::string> errors;
+  for (const auto& [code, n] : r.errors) errors.push_back(absl::StrCat(code, "=", n));
+  return absl::StrFormat("%-6s %7g %8.1f %8.1f %8.0f %8.2f %8.2f %8.2f %8.2f  %s", r.mode, r.level,
+                         r.requests_per_s, r.sequences_per_s, r.tokens_per_s, r.p50_ms, r.p90_ms,
+                         r.p99_ms, r.max_ms, errors.empty() ? "-" : absl::StrJoin(errors, " "));
+}
+
+}  // namespace attnserve::client

@@ -1,0 +1,40 @@
+// Command-line parsing shared by the `attnserve` and `attnserve-cli` binaries.
+//
+// Flags are spelled with dashes on the command line (--max-batch-tokens, as in the docs), but
+// Abseil flag names are C identifiers: both spellings are accepted by rewriting "--a-b[=v]" to
+// "--a_b[=v]" before Abseil parses. Everything after a bare "--" is left alone. Header-only, so
+// that the client CLI does not link the core library.
+#ifndef ATTNSERVE_CORE_UTIL_COMMAND_LINE_H_
+#define ATTNSERVE_CORE_UTIL_COMMAND_LINE_H_
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "absl/flags/parse.h"
+
+namespace attnserve {
+
+// Parses the flags (exits with a message on a bad one, as absl::ParseCommandLine) and returns
+// the positional arguments after the program name.
+inline std::vector<std::string> ParseCommandLineWithDashes(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  for (size_t i = 1; i < args.size(); ++i) {
+    std::string& a = args[i];
+    if (a == "--") break;
+    if (a.size() < 3 || a[0] != '-') continue;
+    const size_t name_begin = a[1] == '-' ? 2 : 1;
+    const size_t name_end = std::min(a.find('='), a.size());
+    std::replace(a.begin() + static_cast<std::ptrdiff_t>(name_begin),
+                 a.begin() + static_cast<std::ptrdiff_t>(name_end), '-', '_');
+  }
+  std::vector<char*> pointers;
+  for (std::string& a : args) pointers.push_back(a.data());
+  std::vector<char*> positional =
+      absl::ParseCommandLine(static_cast<int>(pointers.size()), pointers.data());
+  return std::vector<std::string>(positional.begin() + 1, positional.end());
+}
+
+}  // namespace attnserve
+
+#endif  // ATTNSERVE_CORE_UTIL_COMMAND_LINE_H_
