@@ -19,7 +19,7 @@ PACKAGES=(
   libabsl-dev prometheus-cpp-dev nlohmann-json3-dev libutf8proc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # test tools
-  python3 ca-certificates openssl
+  python3 ca-certificates openssl prometheus
 )
 if [[ "${1:-}" == "--fixtures" ]]; then
   PACKAGES+=(unicode-data)

@@ -9,8 +9,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+
+#include "core/util/mutex.h"
 
 namespace attnserve {
 
@@ -69,7 +70,7 @@ class EmbedCall final : public grpc::ServerUnaryReactor {
                              [this](const absl::Status& s, core::EmbedJob& j) { OnJobDone(s, j); });
         status = job.status();
         if (status.ok()) {
-          absl::MutexLock lock(&mu_);
+          MutexLock lock(&mu_);
           job_ = *job;
           if (cancelled_) job_->Cancel();
         }
@@ -84,7 +85,7 @@ class EmbedCall final : public grpc::ServerUnaryReactor {
   }
 
   void OnCancel() override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     cancelled_ = true;
     if (job_ != nullptr) job_->Cancel();
   }
@@ -123,7 +124,7 @@ class EmbedCall final : public grpc::ServerUnaryReactor {
   const absl::Time received_;
   std::atomic<int> parties_{2};
   absl::Status status_;  // written by exactly one party before its Release()
-  absl::Mutex mu_;
+  Mutex mu_;
   std::shared_ptr<core::EmbedJob> job_ ABSL_GUARDED_BY(mu_);
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
 };
@@ -144,7 +145,7 @@ class EmbedStreamCall final : public grpc::ServerBidiReactor<grpc::ByteBuffer, g
   void Start() {
     Actions a;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       final_ = service_->Admit(*context_);
       if (!final_.ok()) reads_done_ = true;
       a = DecideLocked();
@@ -156,7 +157,7 @@ class EmbedStreamCall final : public grpc::ServerBidiReactor<grpc::ByteBuffer, g
     if (!ok) {  // the client half-closed, or the call ended
       Actions a;
       {
-        absl::MutexLock lock(&mu_);
+        MutexLock lock(&mu_);
         reading_ = false;
         reads_done_ = true;
         a = DecideLocked();
@@ -166,7 +167,7 @@ class EmbedStreamCall final : public grpc::ServerBidiReactor<grpc::ByteBuffer, g
     }
     uint64_t seq;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       reading_ = false;
       ++active_;  // keeps the stream alive while this message is prepared outside the lock
       seq = next_seq_++;
@@ -185,7 +186,7 @@ class EmbedStreamCall final : public grpc::ServerBidiReactor<grpc::ByteBuffer, g
     }
     Actions a;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       --active_;
       if (!status.ok()) {
         pending_.erase(seq);
@@ -202,7 +203,7 @@ class EmbedStreamCall final : public grpc::ServerBidiReactor<grpc::ByteBuffer, g
   void OnWriteDone(bool ok) override {
     Actions a;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       writing_ = false;
       ready_.erase(next_write_);
       ++next_write_;
@@ -215,7 +216,7 @@ class EmbedStreamCall final : public grpc::ServerBidiReactor<grpc::ByteBuffer, g
   void OnCancel() override {
     Actions a;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       FailLocked(next_seq_, absl::CancelledError("the client cancelled the stream"));
       a = DecideLocked();
     }
@@ -247,7 +248,7 @@ class EmbedStreamCall final : public grpc::ServerBidiReactor<grpc::ByteBuffer, g
     }
     Actions a;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       pending_.erase(seq);
       jobs_.erase(seq);
       if (s.ok()) {
@@ -301,7 +302,7 @@ class EmbedStreamCall final : public grpc::ServerBidiReactor<grpc::ByteBuffer, g
     while (a.write != nullptr || a.read) {
       if (a.write != nullptr) StartWrite(a.write);
       if (a.read) StartRead(&read_buffer_);
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       starting_ -= (a.write != nullptr ? 1 : 0) + (a.read ? 1 : 0);
       a = DecideLocked();
       if (a.finish) break;
@@ -318,7 +319,7 @@ class EmbedStreamCall final : public grpc::ServerBidiReactor<grpc::ByteBuffer, g
   const absl::Time received_;
   grpc::ByteBuffer read_buffer_;
 
-  absl::Mutex mu_;
+  Mutex mu_;
   uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t next_write_ ABSL_GUARDED_BY(mu_) = 0;
   std::set<uint64_t> pending_ ABSL_GUARDED_BY(mu_);  // queued, not answered

@@ -230,7 +230,7 @@ class ProcessCollector : public prometheus::Collectable {
     std::ifstream stat("/proc/stat");
     std::string line;
     while (std::getline(stat, line)) {
-      if (line.rfind("btime ", 0) == 0) absl::SimpleAtod(line.substr(6), &boot);
+      if (line.rfind("btime ", 0) == 0 && !absl::SimpleAtod(line.substr(6), &boot)) boot = 0;
     }
     return boot + start_ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
   }

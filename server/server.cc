@@ -1,5 +1,13 @@
 #include "server/server.h"
 
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <grpc/support/log.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <oneapi/dnnl/dnnl.hpp>
@@ -8,6 +16,7 @@
 #include "absl/strings/str_format.h"
 
 #include "core/dnnl/dnnl_util.h"
+#include "core/util/logging.h"
 #include "core/util/status_macros.h"
 #include "server/version.h"
 
@@ -41,9 +50,51 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(const T
   return grpc::SslServerCredentials(options);
 }
 
+// gRPC reports a busy port with a multi-line dump of its internal error; check first, so the
+// user gets one clear line. (A race with another process binding in between is harmless: gRPC
+// then fails and Start reports that too.)
+absl::Status CheckPortFree(const std::string& host, int port) {
+  if (port == 0) return absl::OkStatus();
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot resolve the address '", host, "'"));
+  }
+  absl::Status status;
+  for (addrinfo* a = found; a != nullptr && status.ok(); a = a->ai_next) {
+    const int fd = ::socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+    if (fd < 0) continue;
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0) {
+      status = absl::UnavailableError(absl::StrCat("cannot listen on ", FormatAddress(host, port),
+                                                   ": ", std::strerror(errno)));
+    }
+    ::close(fd);
+  }
+  ::freeaddrinfo(found);
+  return status;
+}
+
+// gRPC's own log lines go through ours (same format, JSON included); its INFO chatter is debug.
+void GrpcLogToAttn(gpr_log_func_args* args) {
+  switch (args->severity) {
+    case GPR_LOG_SEVERITY_ERROR:
+      ATTN_LOG(WARNING) << "grpc: " << args->message;
+      break;
+    default:
+      ATTN_LOG(DEBUG) << "grpc: " << args->message;
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<AttnServer>> AttnServer::Start(ServerOptions options) {
+  gpr_set_log_function(&GrpcLogToAttn);
+  ATTN_RETURN_IF_ERROR(CheckPortFree(options.host, options.port));
   std::unique_ptr<AttnServer> s(new AttnServer());
   ATTN_ASSIGN_OR_RETURN(auto credentials, MakeCredentials(options.tls));
   ATTN_ASSIGN_OR_RETURN(s->loaded_, core::LoadModel(options.model));
@@ -79,7 +130,9 @@ absl::StatusOr<std::unique_ptr<AttnServer>> AttnServer::Start(ServerOptions opti
       return absl::UnavailableError(absl::StrCat("cannot serve metrics on ", addr, ": ", e.what()));
     }
     s->exposer_->RegisterCollectable(s->registry_);
-    s->exposer_->RegisterCollectable(MakeProcessCollector());
+    // The exposer keeps weak pointers: the server owns the collectors.
+    s->process_collector_ = MakeProcessCollector();
+    s->exposer_->RegisterCollectable(s->process_collector_);
     s->metrics_port_ = s->exposer_->GetListeningPorts().front();
   }
 

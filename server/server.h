@@ -69,6 +69,7 @@ class AttnServer {
   core::LoadedModel loaded_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<ServerMetrics> metrics_;
+  std::shared_ptr<prometheus::Collectable> process_collector_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::unique_ptr<core::Batcher> batcher_;
   std::unique_ptr<EmbedderService> service_;

@@ -56,7 +56,7 @@ absl::Status BatchQueue::Enqueue(std::shared_ptr<EmbedJob> job) {
     }
   }
   const absl::Time now = absl::Now();
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (closed_) return absl::UnavailableError("the server is shutting down");
   if (queued_tokens_ + job->num_tokens() > options_.max_queued_tokens) {
     return absl::ResourceExhaustedError(
@@ -90,7 +90,7 @@ Batch BatchQueue::TakeBatch() {
   while (true) {
     bool drained = false;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       mu_.Await(absl::Condition(this, &BatchQueue::HasWorkOrClosed));
       if (queue_.empty()) {
         drained = true;  // closed and nothing left
@@ -141,17 +141,17 @@ void BatchQueue::FillBatchLocked(
 }
 
 void BatchQueue::Close() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   closed_ = true;
 }
 
 int BatchQueue::queued_sequences() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return static_cast<int>(queue_.size());
 }
 
 int64_t BatchQueue::queued_tokens() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return queued_tokens_;
 }
 

@@ -23,10 +23,10 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 #include "core/batching/embed_job.h"
+#include "core/util/mutex.h"
 
 namespace attnserve::core {
 
@@ -116,7 +116,7 @@ class BatchQueue {
 
   const BatchingOptions options_;
   QueueObserver* const observer_;
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::deque<Entry> queue_ ABSL_GUARDED_BY(mu_);
   int64_t queued_tokens_ ABSL_GUARDED_BY(mu_) = 0;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;

@@ -33,14 +33,14 @@ void Batcher::Shutdown() {
   queue_->Close();
   if (worker_.joinable()) worker_.join();
   {
-    absl::MutexLock lock(&responses_mu_);
+    MutexLock lock(&responses_mu_);
     responder_stop_ = true;
   }
   if (responder_.joinable()) responder_.join();
 }
 
 void Batcher::Respond(std::shared_ptr<EmbedJob> job, absl::Status status) {
-  absl::MutexLock lock(&responses_mu_);
+  MutexLock lock(&responses_mu_);
   responses_.emplace_back(std::move(job), std::move(status));
 }
 
@@ -48,7 +48,7 @@ void Batcher::ResponderLoop() {
   while (true) {
     std::pair<std::shared_ptr<EmbedJob>, absl::Status> next;
     {
-      absl::MutexLock lock(&responses_mu_);
+      MutexLock lock(&responses_mu_);
       responses_mu_.Await(absl::Condition(this, &Batcher::HasResponsesOrStopped));
       if (responses_.empty()) return;  // stopped and drained
       next = std::move(responses_.front());

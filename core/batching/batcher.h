@@ -15,11 +15,10 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 
 #include "core/batching/batch_queue.h"
 #include "core/model/bert_model.h"
+#include "core/util/mutex.h"
 
 namespace attnserve::core {
 
@@ -67,13 +66,13 @@ class Batcher {
   std::shared_ptr<const BertModel> model_;
   std::unique_ptr<BatchQueue> queue_;
   BatchObserver* observer_;
-  absl::Notification ready_;
+  Notification ready_;
   absl::Status startup_status_;  // written by the worker before ready_ is notified
   std::thread worker_;
   std::thread responder_;
   bool shut_down_ = false;
 
-  absl::Mutex responses_mu_;
+  Mutex responses_mu_;
   std::deque<std::pair<std::shared_ptr<EmbedJob>, absl::Status>> responses_
       ABSL_GUARDED_BY(responses_mu_);
   bool responder_stop_ ABSL_GUARDED_BY(responses_mu_) = false;

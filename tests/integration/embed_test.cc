@@ -7,9 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "absl/synchronization/blocking_counter.h"
-#include "absl/synchronization/mutex.h"
-
+#include "core/util/mutex.h"
 #include "tests/integration/server_fixture.h"
 
 namespace attnserve {
@@ -216,7 +214,7 @@ TEST_F(EmbedTest, ConcurrentMixedRequestsNeverMixResults) {
       }
     }
   };
-  absl::BlockingCounter unary_done(kUnary);
+  BlockingCounter unary_done(kUnary);
   for (const Case& c : unary) {
     client_->EmbedAsync(c.request, [&, cp = &c](absl::StatusOr<v1::EmbedResponse> r) {
       if (!r.ok()) {

@@ -10,9 +10,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "absl/synchronization/blocking_counter.h"
-#include "absl/synchronization/notification.h"
-
+#include "core/util/mutex.h"
 #include "tests/integration/server_fixture.h"
 
 namespace attnserve {
@@ -36,7 +34,7 @@ TEST_F(ServerTest, FullQueueAnswersResourceExhaustedAtOnceAndEveryCallOnce) {
   constexpr int kCalls = 40;
   std::atomic<int> ok{0}, exhausted{0}, other{0};
   std::atomic<int64_t> slowest_refusal_us{0};
-  absl::BlockingCounter done(kCalls);
+  BlockingCounter done(kCalls);
   const v1::EmbedRequest req = LongRequest(498);
   for (int i = 0; i < kCalls; ++i) {
     const absl::Time start = absl::Now();
@@ -82,7 +80,7 @@ TEST_F(ServerTest, DrainFinishesInFlightCallsAndRefusesNewOnes) {
   v1::EmbedResponse resp;
   ASSERT_TRUE(stream->Read(&resp));  // the stream is established and served
   ASSERT_TRUE(stream->Write(req));
-  absl::Notification drained;
+  Notification drained;
   std::thread drainer([&] {
     server_->Drain(absl::Now() + absl::Seconds(20));
     drained.Notify();

@@ -6,7 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "absl/synchronization/notification.h"
+#include "core/util/mutex.h"
 
 namespace attnserve::core {
 namespace {
@@ -142,7 +142,7 @@ TEST(BatchQueueTest, CloseRefusesNewWorkAndDrainsTheRest) {
 
 TEST(BatchQueueTest, CloseWakesABlockedTaker) {
   auto q = *BatchQueue::Create(Options(100, 100));
-  absl::Notification done;
+  Notification done;
   std::thread taker([&] {
     EXPECT_TRUE(q->TakeBatch().empty());
     done.Notify();

@@ -7,11 +7,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "absl/synchronization/blocking_counter.h"
-#include "absl/synchronization/notification.h"
-
 #include "core/model/bert_encoder.h"
 #include "core/model/demo_model.h"
+#include "core/util/mutex.h"
 
 namespace attnserve::core {
 namespace {
@@ -82,7 +80,7 @@ TEST(BatcherTest, ConcurrentJobsGetTheirOwnResultsAndAreBatchedTogether) {
     specs.push_back(std::move(s));
   }
 
-  absl::BlockingCounter answered(kThreads * kJobsPerThread);
+  BlockingCounter answered(kThreads * kJobsPerThread);
   std::atomic<int> mismatches{0}, errors{0};
   std::vector<std::thread> clients;
   for (int t = 0; t < kThreads; ++t) {
@@ -120,7 +118,7 @@ TEST(BatcherTest, CancelledAndExpiredJobsAreAnsweredWithoutCompute) {
   CountingObserver observer;
   auto batcher = *Batcher::Start(DemoModel(), o, &observer);
   ASSERT_TRUE(batcher->WaitUntilReady().ok());
-  absl::Notification cancelled_done, expired_done;
+  Notification cancelled_done, expired_done;
   absl::Status cancelled_status, expired_status;
   auto job =
       std::make_shared<EmbedJob>(std::vector<SequenceInput>{{{1, 2, 3}, {}, false}}, OutputSpec{},

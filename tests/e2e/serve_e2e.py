@@ -1,0 +1,227 @@
+#!/usr/bin/python3
+"""End-to-end tests of `attnserve serve`, run as a user would: the real binary, the real CLI,
+a real Prometheus (Debian's, on 127.0.0.1) and promtool.
+
+    serve_e2e.py ATTNSERVE_BIN ATTNSERVE_CLI_BIN TEST [TEST...]
+
+Tests: startup_failures, serve_and_drain, metrics_prometheus. Python stdlib only.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+
+BIN, CLI = sys.argv[1], sys.argv[2]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fail(msg):
+    print("FAIL:", msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def cli(port, *args, check=True, timeout=60):
+    r = subprocess.run([CLI, "--target", f"127.0.0.1:{port}", *args], capture_output=True,
+                       text=True, timeout=timeout)
+    if check and r.returncode != 0:
+        fail(f"attnserve-cli {' '.join(args)} -> {r.returncode}: {r.stderr}")
+    return r
+
+
+class Server:
+    def __init__(self, *flags):
+        self.port, self.metrics_port = free_port(), free_port()
+        self.log = tempfile.NamedTemporaryFile("w+", suffix=".log")
+        self.proc = subprocess.Popen(
+            [BIN, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--metrics-host",
+             "127.0.0.1", "--metrics-port", str(self.metrics_port), *flags],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                fail(f"server exited early ({self.proc.returncode}): {self.output()}")
+            r = cli(self.port, "health", "--timeout-ms", "1000", check=False)
+            if r.returncode == 0 and r.stdout.strip() == "SERVING":
+                return
+            time.sleep(0.2)
+        fail("server did not become SERVING within 60 s: " + self.output())
+
+    def output(self):
+        self.log.flush()
+        with open(self.log.name) as f:
+            return f.read()
+
+    def stop(self, sig=signal.SIGTERM, timeout=40):
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            fail(f"server did not exit within {timeout} s after signal {sig}")
+
+
+def run_startup(*flags, timeout=60):
+    return subprocess.run([BIN, "serve", "--host", "127.0.0.1", *flags], capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def expect_startup_failure(flags, needle):
+    r = run_startup(*flags)
+    lines = [l for l in r.stderr.splitlines() if l.strip()]
+    if r.returncode == 0 or r.returncode >= 128:
+        fail(f"{flags}: exit code {r.returncode} (want a clean non-zero exit): {r.stderr}")
+    if not any(needle in l for l in lines):
+        fail(f"{flags}: no line with {needle!r} in: {r.stderr}")
+    if len(lines) > 2:  # one line from us (absl's flag errors may add a usage hint)
+        fail(f"{flags}: expected one clear line, got {len(lines)}: {r.stderr}")
+    print(f"ok: {flags} -> exit {r.returncode}: {lines[0]}")
+
+
+def startup_failures():
+    work = tempfile.mkdtemp()
+    try:
+        expect_startup_failure(["--model", f"{work}/missing"], "does not exist")
+        os.makedirs(f"{work}/bad")
+        with open(f"{work}/bad/config.json", "w") as f:
+            f.write('{"model_type": "bert", "hidden_size": 100, "num_attention_heads": 3}')
+        expect_startup_failure(["--model", f"{work}/bad"], "config.json")
+        expect_startup_failure(["--no-such-flag"], "no_such_flag")
+        expect_startup_failure(["--max-batch-tokens", "0"], "max_batch_tokens must be > 0")
+        expect_startup_failure(["--tls-cert", f"{work}/none.pem", "--tls-key", f"{work}/none.key"],
+                               "--tls-cert: cannot read")
+        with socket.socket() as busy:
+            busy.bind(("127.0.0.1", 0))
+            busy.listen()
+            port = busy.getsockname()[1]
+            expect_startup_failure(["--port", str(port), "--metrics-port", str(free_port())],
+                                   f"cannot listen on 127.0.0.1:{port}")
+            expect_startup_failure(["--port", str(free_port()), "--metrics-host", "127.0.0.1",
+                                    "--metrics-port", str(port)], "cannot serve metrics")
+    finally:
+        shutil.rmtree(work)
+
+
+def serve_and_drain():
+    s = Server("--log-format", "json", "--drain-timeout-s", "20")
+    info = json.loads(cli(s.port, "info").stdout)
+    assert info["model_id"] == "demo" and info["hidden_size"] == 128, info
+    out = cli(s.port, "embed", "hello world", "the quick brown fox").stdout.splitlines()
+    assert len(out) == 2 and len(json.loads(out[0])["values"]) == 128, out
+    toks = json.loads(cli(s.port, "tokenize", "Hello, world!").stdout)
+    assert toks["tokens"] == ["[CLS]", "hello", ",", "world", "!", "[SEP]"], toks
+    bad = cli(s.port, "embed", "", check=False)
+    assert bad.returncode != 0 and "INVALID_ARGUMENT" in bad.stderr, bad.stderr
+    # SIGTERM in the middle of a closed-loop load: every call is answered (OK, or UNAVAILABLE
+    # once the server stopped accepting), the server exits 0 well within the drain timeout.
+    load = subprocess.Popen([CLI, "--target", f"127.0.0.1:{s.port}", "load", "--concurrency", "8",
+                             "--lengths", "16:200", "--duration", "4", "--warmup", "0", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2)
+    t0 = time.time()
+    rc = s.stop(signal.SIGTERM)
+    took = time.time() - t0
+    stdout, stderr = load.communicate(timeout=60)
+    if rc != 0:
+        fail(f"exit code {rc} after SIGTERM: {s.output()}")
+    result = json.loads(stdout)[0]
+    unexpected = {k: v for k, v in result["errors"].items() if k != "UNAVAILABLE"}
+    if unexpected or result["ok"] == 0:
+        fail(f"load during drain: {result}")
+    for line in s.output().splitlines():  # --log-format json: every line is one JSON object
+        rec = json.loads(line)
+        assert {"ts", "level", "msg"} <= rec.keys(), rec
+    print(f"ok: drained in {took:.2f} s, exit 0; load saw {result['ok']} OK, errors {result['errors']}")
+
+
+def metrics_prometheus():
+    s = Server()
+    promtool = shutil.which("promtool") or fail("promtool not installed")
+    prometheus = shutil.which("prometheus") or fail("prometheus not installed")
+    text = urllib.request.urlopen(f"http://127.0.0.1:{s.metrics_port}/metrics", timeout=10).read()
+    for family in ["attnserve_requests_total", "attnserve_request_duration_seconds",
+                   "attnserve_queue_duration_seconds", "attnserve_tokenization_duration_seconds",
+                   "attnserve_inference_duration_seconds", "attnserve_batch_size_sequences",
+                   "attnserve_batch_size_tokens", "attnserve_queue_sequences",
+                   "attnserve_queue_tokens", "attnserve_inflight_requests",
+                   "attnserve_inputs_total", "attnserve_tokens_total",
+                   "attnserve_truncated_inputs_total", "attnserve_model_info",
+                   "attnserve_build_info", "process_resident_memory_bytes",
+                   "process_cpu_seconds_total", "process_start_time_seconds"]:
+        if f"# TYPE {family} ".encode() not in text:
+            fail(f"{family} missing from the first scrape")
+    r = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True)
+    if r.returncode != 0:
+        fail(f"promtool check metrics: {r.stdout.decode()} {r.stderr.decode()}")
+    print("ok: every family on the first scrape; promtool check metrics passes")
+
+    work = tempfile.mkdtemp()
+    prom_port = free_port()
+    with open(f"{work}/prometheus.yml", "w") as f:
+        f.write(f"""global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: attnserve
+    static_configs:
+      - targets: ["127.0.0.1:{s.metrics_port}"]
+""")
+    prom = subprocess.Popen([prometheus, f"--config.file={work}/prometheus.yml",
+                             f"--storage.tsdb.path={work}/data",
+                             f"--web.listen-address=127.0.0.1:{prom_port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        load = subprocess.Popen([CLI, "--target", f"127.0.0.1:{s.port}", "load", "--concurrency",
+                                 "4", "--lengths", "16:64", "--duration", "8", "--warmup", "0"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def query(q):
+            url = f"http://127.0.0.1:{prom_port}/api/v1/query?" + urllib.parse.urlencode({"query": q})
+            try:
+                body = json.loads(urllib.request.urlopen(url, timeout=5).read())
+            except OSError:
+                return None
+            res = body.get("data", {}).get("result", [])
+            return float(res[0]["value"][1]) if res else None
+
+        checks = {
+            "up": 'up{job="attnserve"}',
+            "rate": 'sum(rate(attnserve_requests_total{rpc="Embed",code="OK"}[5s]))',
+            "p90": 'histogram_quantile(0.9, sum(rate(attnserve_request_duration_seconds_bucket{rpc="Embed"}[5s])) by (le))',
+            "batch": 'histogram_quantile(0.5, sum(rate(attnserve_batch_size_sequences_bucket[5s])) by (le))',
+        }
+        got = {}
+        deadline = time.time() + 60
+        while time.time() < deadline and len(got) < len(checks):
+            for name, q in checks.items():
+                v = query(q)
+                if v is not None and v == v and v > 0:  # not NaN
+                    got[name] = v
+            time.sleep(1)
+        load.wait(timeout=60)
+        if got.get("up") != 1 or len(got) < len(checks):
+            fail(f"Prometheus queries: {got} (wanted all of {list(checks)} > 0)")
+        print(f"ok: Prometheus scraped the target: up=1, Embed rate {got['rate']:.1f}/s, "
+              f"p90 {got['p90'] * 1e3:.2f} ms, median batch {got['batch']:.1f} sequences")
+    finally:
+        prom.terminate()
+        prom.wait(timeout=30)
+        shutil.rmtree(work)
+        if s.stop() != 0:
+            fail("server exit code != 0")
+
+
+if __name__ == "__main__":
+    for test in sys.argv[3:]:
+        globals()[test]()
