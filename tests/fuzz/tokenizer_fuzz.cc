@@ -95,6 +95,8 @@ void Check(const Tokenizer& tok, absl::string_view text, const absl::string_view
   if (e.truncated && !o.truncate) Fail("truncated without truncate");
   for (size_t i = 0; i < n; ++i) {
     if (e.ids[i] < 0 || e.ids[i] >= tok.vocab_size()) Fail("id outside the vocabulary");
+    // (These tokenizers' added tokens have no lstrip / rstrip / normalized: a token is always
+    // its vocabulary entry.)
     if (o.return_tokens && e.tokens[i] != tok.IdToToken(e.ids[i])) Fail("token != IdToToken(id)");
     const absl::string_view src = (pair != nullptr && e.type_ids[i] == 1) ? *pair : text;
     if (e.offsets_start[i] > e.offsets_end[i] || e.offsets_end[i] > src.size()) {
