@@ -376,6 +376,10 @@ absl::StatusOr<Encoding> Tokenizer::Encode(absl::string_view text, const absl::s
   SequenceTokens seq[2];
   EncodeSequence(text, options.return_tokens, seq[0], scratch);
   if (pair != nullptr) EncodeSequence(*pair, options.return_tokens, seq[1], scratch);
+  // A huge input must not pin its buffers to the thread for good.
+  if (scratch.norm.capacity() > (size_t{1} << 16) || scratch.norm_utf8.capacity() > (1u << 18)) {
+    scratch = Scratch();
+  }
 
   const std::vector<TemplatePiece>& tmpl = pair != nullptr ? pair_template_ : single_template_;
   const size_t specials =
