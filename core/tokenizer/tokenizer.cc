@@ -60,17 +60,15 @@ struct Tokenizer::SequenceTokens {
 
 // Per-call buffers (reused across the words of one call).
 struct Tokenizer::Scratch {
-  struct WChar {
-    char32_t cp;
-    uint32_t start;  // byte range of the original character
-    uint32_t end;
-    uint8_t ccc;  // canonical combining class (only tracked when strip_accents reorders)
-  };
-  std::vector<WChar> word;
-  size_t run_start = 0;  // canonical reordering never moves a character before this index
+  std::vector<NChar> norm;  // the normalized piece
+  std::vector<NChar> word;  // the word being pre-tokenized
   std::string utf8;
   std::vector<uint32_t> char_pos;
   std::vector<WordPieceVocab::Piece> pieces;
+  std::vector<Match> raw_matches;
+  std::vector<Match> norm_matches;
+  std::string norm_utf8;
+  std::vector<uint32_t> norm_pos;  // byte offset in norm_utf8 of each normalized character
 };
 
 int32_t Tokenizer::TokenToId(absl::string_view token) const {
@@ -114,7 +112,7 @@ void Tokenizer::EmitWord(Scratch& s, bool want_tokens, SequenceTokens& out) cons
   s.utf8.clear();
   s.char_pos.clear();
   char buf[4];
-  for (const Scratch::WChar& c : s.word) {
+  for (const NChar& c : s.word) {
     s.char_pos.push_back(static_cast<uint32_t>(s.utf8.size()));
     if (c.cp < 0x80) {
       s.utf8.push_back(static_cast<char>(c.cp));
@@ -132,54 +130,42 @@ void Tokenizer::EmitWord(Scratch& s, bool want_tokens, SequenceTokens& out) cons
     if (want_tokens) out.tokens.emplace_back(IdToToken(p.id));
   }
   s.word.clear();
-  s.run_start = 0;
 }
 
-void Tokenizer::EncodePiece(absl::string_view text, size_t begin, size_t end, bool want_tokens,
-                            SequenceTokens& out, Scratch& s) const {
+void Tokenizer::Normalize(absl::string_view text, size_t begin, size_t end,
+                          std::vector<NChar>& out) const {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const NormalizerOptions& n = normalizer_;
   const bool clean = n.enabled && n.clean_text;
   const bool chinese = n.enabled && n.handle_chinese_chars;
   const bool strip = n.enabled && n.strip_accents;
   const bool lower = n.enabled && n.lowercase;
+  // Canonical ordering (NFD, only when stripping accents) never moves a character before this.
+  size_t run_start = out.size();
+  std::vector<uint8_t> ccc_of;  // combining classes of out[run_start..], only while reordering
 
-  // Pre-tokenizes one normalized character: whitespace ends the word, punctuation is a word of
-  // its own, anything else joins the word (in canonical order when strip_accents runs NFD).
-  auto add = [&](char32_t cp, uint32_t start, uint32_t stop) {
-    const uint8_t f = Flags(cp);
-    if (f & unicode::kWhitespace) {
-      EmitWord(s, want_tokens, out);
-      return;
-    }
-    if (f & unicode::kPunctuation) {
-      EmitWord(s, want_tokens, out);
-      s.word.push_back({cp, start, stop, 0});
-      EmitWord(s, want_tokens, out);
-      return;
-    }
-    const uint8_t ccc =
-        strip && cp >= 0x300 ? static_cast<uint8_t>(unicode::CombiningClass(cp)) : 0;
-    s.word.push_back({cp, start, stop, ccc});
+  // Appends one character after NFD: reorders it among the marks after the last starter, then
+  // lowercases it (the Rust crate lowercases after stripping; lowercasing keeps combining
+  // classes).
+  auto append = [&](char32_t cp, uint32_t start, uint32_t stop) {
+    const int ccc = strip && cp >= 0x300 ? unicode::CombiningClass(cp) : 0;
+    char32_t l[2] = {cp, 0};
+    const int k = lower ? unicode::ToLower(cp, l) : 1;
     if (ccc == 0) {
-      s.run_start = s.word.size();
-    } else {
-      // Canonical ordering (stable by combining class) of the marks after the last starter.
-      size_t k = s.word.size() - 1;
-      while (k > s.run_start && s.word[k - 1].ccc > ccc) {
-        std::swap(s.word[k - 1], s.word[k]);
-        --k;
-      }
+      for (int j = 0; j < k; ++j) out.push_back({l[j], start, stop});
+      run_start = out.size();
+      ccc_of.clear();
+      return;
     }
-  };
-  // Lowercases (Rust: after stripping accents) and pre-tokenizes.
-  auto add_lowered = [&](char32_t cp, uint32_t start, uint32_t stop) {
-    if (lower) {
-      char32_t l[2];
-      const int k = unicode::ToLower(cp, l);
-      for (int j = 0; j < k; ++j) add(l[j], start, stop);
-    } else {
-      add(cp, start, stop);
+    // A mark: insert it after the marks of the current run with a class <= its own.
+    size_t pos = out.size();
+    while (pos > run_start && ccc_of[pos - 1 - run_start] > ccc) --pos;
+    for (int j = 0; j < k; ++j) {
+      out.insert(out.begin() + static_cast<ptrdiff_t>(pos + static_cast<size_t>(j)),
+                 NChar{l[j], start, stop});
+      ccc_of.insert(
+          ccc_of.begin() + static_cast<ptrdiff_t>(pos - run_start + static_cast<size_t>(j)),
+          static_cast<uint8_t>(ccc));
     }
   };
 
@@ -190,17 +176,20 @@ void Tokenizer::EncodePiece(absl::string_view text, size_t begin, size_t end, bo
     const auto start = static_cast<uint32_t>(i);
     const auto stop = static_cast<uint32_t>(i + static_cast<size_t>(len));
     i += static_cast<size_t>(len);
-    uint8_t f = Flags(cp);
+    const uint8_t f = Flags(cp);
     if (clean) {
       if (f & unicode::kControl) continue;
-      if (f & unicode::kWhitespace) {
-        EmitWord(s, want_tokens, out);
-        continue;
-      }
+      if (f & unicode::kWhitespace) cp = ' ';
     }
-    if (chinese && (f & unicode::kChinese)) {
-      // " c " in the Rust crate: the spaces split the character into a word of its own.
-      EmitWord(s, want_tokens, out);
+    if (cp < 0x80 && run_start == out.size()) {  // ASCII fast path (no pending marks)
+      out.push_back({lower && cp >= 'A' && cp <= 'Z' ? cp + 32 : cp, start, stop});
+      run_start = out.size();
+      continue;
+    }
+    const bool isolate = chinese && (f & unicode::kChinese);
+    if (isolate) {
+      // " c " in the Rust crate (the spaces split the character into a word of its own).
+      append(' ', start, stop);
     }
     if (strip && (f & (unicode::kNeedsNfd | unicode::kNonspacingMark))) {
       char32_t d[4];
@@ -208,95 +197,160 @@ void Tokenizer::EncodePiece(absl::string_view text, size_t begin, size_t end, bo
       for (int j = 0; j < k; ++j) {
         if (Flags(d[j]) & unicode::kNonspacingMark) {
           // Dropped; a dropped starter still bounds the reordering, as in NFD-then-filter.
-          if (unicode::CombiningClass(d[j]) == 0) s.run_start = s.word.size();
+          if (unicode::CombiningClass(d[j]) == 0) {
+            run_start = out.size();
+            ccc_of.clear();
+          }
           continue;
         }
-        add_lowered(d[j], start, stop);
+        append(d[j], start, stop);
       }
     } else {
-      add_lowered(cp, start, stop);
+      append(cp, start, stop);
     }
-    if (chinese && (f & unicode::kChinese)) EmitWord(s, want_tokens, out);
+    if (isolate) append(' ', start, stop);
+  }
+}
+
+void Tokenizer::PreTokenize(const NChar* chars, size_t n, bool want_tokens, SequenceTokens& out,
+                            Scratch& s) const {
+  for (size_t i = 0; i < n; ++i) {
+    const NChar& c = chars[i];
+    const uint8_t f = Flags(c.cp);
+    if (f & unicode::kWhitespace) {
+      EmitWord(s, want_tokens, out);
+    } else if (f & unicode::kPunctuation) {
+      EmitWord(s, want_tokens, out);
+      s.word.push_back(c);
+      EmitWord(s, want_tokens, out);
+    } else {
+      s.word.push_back(c);
+    }
   }
   EmitWord(s, want_tokens, out);
 }
 
-void Tokenizer::EncodeSequence(absl::string_view text, bool want_tokens, SequenceTokens& out,
-                               Scratch& s) const {
-  if (added_tokens_.empty()) {
-    EncodePiece(text, 0, text.size(), want_tokens, out, s);
-    return;
-  }
+void Tokenizer::FindMatches(absl::string_view text, const AddedMatcher& m,
+                            std::vector<Match>& out) {
+  out.clear();
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const size_t n = text.size();
-  size_t piece_start = 0;  // start of the text not consumed by a match yet ("start_offset")
+  // The character that ends before byte k / starts at byte k.
+  auto before = [&](size_t k) {
+    size_t b = k - 1;
+    while (b > 0 && (p[b] & 0xC0) == 0x80) --b;
+    char32_t cp;
+    unicode::DecodeUtf8(p + b, &cp);
+    return std::make_pair(cp, b);
+  };
+  auto at = [&](size_t k) {
+    char32_t cp;
+    const int len = unicode::DecodeUtf8(p + k, &cp);
+    return std::make_pair(cp, static_cast<size_t>(len));
+  };
+  size_t start_offset = 0;  // end of the previous match
   size_t i = 0;
   while (i < n) {
-    if (!added_first_byte_[p[i]]) {
+    if (!m.first_byte[p[i]]) {
       ++i;
       continue;
     }
-    // Leftmost-longest: the first token (longest first) whose content starts at i.
-    const AddedToken* match = nullptr;
-    for (const AddedToken& t : added_tokens_) {
-      if (t.content.size() <= n - i && text.compare(i, t.content.size(), t.content) == 0) {
-        match = &t;
+    size_t which = m.tokens.size();
+    for (size_t t = 0; t < m.tokens.size(); ++t) {
+      const std::string& pat = m.patterns[t];
+      if (pat.size() <= n - i && text.compare(i, pat.size(), pat) == 0) {
+        which = t;
         break;
       }
     }
-    if (match == nullptr) {
+    if (which == m.tokens.size()) {
       ++i;
       continue;
     }
+    const AddedToken& tok = *m.tokens[which];
     size_t start = i;
-    size_t stop = i + match->content.size();
-    i = stop;
-    if (match->single_word) {
-      // Rust regex \w before / after the match means it is inside a word: not a match.
-      bool word_before = false, word_after = false;
-      if (start > 0) {
-        size_t k = start - 1;
-        while (k > 0 && (p[k] & 0xC0) == 0x80) --k;
-        char32_t cp;
-        unicode::DecodeUtf8(p + k, &cp);
-        word_before = Flags(cp) & unicode::kWordChar;
+    size_t stop = i + m.patterns[which].size();
+    i = stop;  // the next match starts after this one, even when this one is discarded
+    if (tok.single_word) {
+      // Not a match when a regex \w character touches it on either side.
+      if ((start > 0 && (Flags(before(start).first) & unicode::kWordChar)) ||
+          (stop < n && (Flags(at(stop).first) & unicode::kWordChar))) {
+        continue;
       }
-      if (stop < n) {
-        char32_t cp;
-        unicode::DecodeUtf8(p + stop, &cp);
-        word_after = Flags(cp) & unicode::kWordChar;
-      }
-      if (word_before || word_after) continue;
     }
-    if (match->lstrip) {
-      size_t k = start;
-      while (k > piece_start) {
-        size_t b = k - 1;
-        while (b > 0 && (p[b] & 0xC0) == 0x80) --b;
-        char32_t cp;
-        unicode::DecodeUtf8(p + b, &cp);
+    if (tok.lstrip) {
+      while (start > start_offset) {
+        const auto [cp, b] = before(start);
         if (!(Flags(cp) & unicode::kWhitespace)) break;
-        k = b;
+        start = b;
       }
-      start = k;
     }
-    if (match->rstrip) {
+    if (tok.rstrip) {
       while (stop < n) {
-        char32_t cp;
-        const int len = unicode::DecodeUtf8(p + stop, &cp);
+        const auto [cp, len] = at(stop);
         if (!(Flags(cp) & unicode::kWhitespace)) break;
-        stop += static_cast<size_t>(len);
+        stop += len;
       }
       i = stop;
     }
-    if (piece_start < start) EncodePiece(text, piece_start, start, want_tokens, out, s);
-    out.ids.push_back(match->id);
-    out.starts.push_back(static_cast<uint32_t>(start));
-    out.ends.push_back(static_cast<uint32_t>(stop));
-    if (want_tokens) out.tokens.push_back(match->content);
-    piece_start = stop;
+    out.push_back({start, stop, &tok});
+    start_offset = stop;
   }
-  if (piece_start < n) EncodePiece(text, piece_start, n, want_tokens, out, s);
+}
+
+void Tokenizer::EncodePiece(absl::string_view text, size_t begin, size_t end, bool want_tokens,
+                            SequenceTokens& out, Scratch& s) const {
+  s.norm.clear();
+  Normalize(text, begin, end, s.norm);
+  if (normalized_added_.empty()) {
+    PreTokenize(s.norm.data(), s.norm.size(), want_tokens, out, s);
+    return;
+  }
+  // Added tokens with normalized=true are matched in the normalized piece.
+  s.norm_utf8.clear();
+  s.norm_pos.clear();
+  char buf[4];
+  for (const NChar& c : s.norm) {
+    s.norm_pos.push_back(static_cast<uint32_t>(s.norm_utf8.size()));
+    s.norm_utf8.append(buf, static_cast<size_t>(unicode::EncodeUtf8(c.cp, buf)));
+  }
+  s.norm_pos.push_back(static_cast<uint32_t>(s.norm_utf8.size()));
+  FindMatches(s.norm_utf8, normalized_added_, s.norm_matches);
+  auto char_at = [&](size_t byte) {
+    return static_cast<size_t>(std::lower_bound(s.norm_pos.begin(), s.norm_pos.end(), byte) -
+                               s.norm_pos.begin());
+  };
+  size_t done = 0;  // normalized characters consumed
+  for (const Match& m : s.norm_matches) {
+    const size_t c0 = char_at(m.start), c1 = char_at(m.stop);
+    PreTokenize(s.norm.data() + done, c0 - done, want_tokens, out, s);
+    out.ids.push_back(m.token->id);
+    out.starts.push_back(s.norm[c0].start);
+    out.ends.push_back(s.norm[c1 - 1].end);
+    // As Hugging Face: an added token's string is the text it matched (normalized here).
+    if (want_tokens) out.tokens.push_back(s.norm_utf8.substr(m.start, m.stop - m.start));
+    done = c1;
+  }
+  PreTokenize(s.norm.data() + done, s.norm.size() - done, want_tokens, out, s);
+}
+
+void Tokenizer::EncodeSequence(absl::string_view text, bool want_tokens, SequenceTokens& out,
+                               Scratch& s) const {
+  if (raw_added_.empty()) {
+    EncodePiece(text, 0, text.size(), want_tokens, out, s);
+    return;
+  }
+  FindMatches(text, raw_added_, s.raw_matches);
+  size_t done = 0;
+  for (const Match& m : s.raw_matches) {
+    if (done < m.start) EncodePiece(text, done, m.start, want_tokens, out, s);
+    out.ids.push_back(m.token->id);
+    out.starts.push_back(static_cast<uint32_t>(m.start));
+    out.ends.push_back(static_cast<uint32_t>(m.stop));
+    if (want_tokens) out.tokens.emplace_back(text.substr(m.start, m.stop - m.start));
+    done = m.stop;
+  }
+  if (done < text.size()) EncodePiece(text, done, text.size(), want_tokens, out, s);
 }
 
 absl::StatusOr<Encoding> Tokenizer::Encode(absl::string_view text, const absl::string_view* pair,
@@ -316,10 +370,16 @@ absl::StatusOr<Encoding> Tokenizer::Encode(absl::string_view text, const absl::s
     return absl::InvalidArgumentError(
         absl::StrCat("max_length must be >= 0; was ", options.max_length));
   }
-  Scratch scratch;
+  // Per-thread buffers: Encode is called concurrently, and reusing their capacity saves an
+  // allocation per word.
+  thread_local Scratch scratch;
   SequenceTokens seq[2];
   EncodeSequence(text, options.return_tokens, seq[0], scratch);
   if (pair != nullptr) EncodeSequence(*pair, options.return_tokens, seq[1], scratch);
+  // A huge input must not pin its buffers to the thread for good.
+  if (scratch.norm.capacity() > (size_t{1} << 16) || scratch.norm_utf8.capacity() > (1u << 18)) {
+    scratch = Scratch();
+  }
 
   const std::vector<TemplatePiece>& tmpl = pair != nullptr ? pair_template_ : single_template_;
   const size_t specials =

@@ -4,7 +4,7 @@
 //
 // "Exact" means: the ids, type ids and byte offsets of Hugging Face's Rust `tokenizers` (what
 // `transformers.AutoTokenizer` uses) on the same file. What is not supported (other models,
-// normalizers, pre-tokenizers, post-processors, added tokens with normalized=true) is a load
+// normalizers, pre-tokenizers, post-processors) is a load
 // error naming the file and the feature, never a silent approximation. See
 // tests/testdata/tokenizer/README.md for the fixtures that check this.
 #ifndef ATTNSERVE_CORE_TOKENIZER_TOKENIZER_H_
@@ -45,7 +45,10 @@ struct TokenizeOptions {
 struct Encoding {
   std::vector<int32_t> ids;
   std::vector<int32_t> type_ids;
-  std::vector<std::string> tokens;  // only with TokenizeOptions::return_tokens
+  // Only with TokenizeOptions::return_tokens: vocabulary entries, except that an added token
+  // found in the text is the text it matched (with what lstrip / rstrip took; normalized for
+  // normalized=true), as Hugging Face's Encoding::get_tokens.
+  std::vector<std::string> tokens;
   // Byte offsets [start, end) into the original UTF-8 of the text the token came from (text or
   // text_pair; type_ids tell which for BERT templates); (0, 0) for template special tokens.
   std::vector<uint32_t> offsets_start;
@@ -60,7 +63,7 @@ struct AddedToken {
   bool single_word = false;  // match only when not inside a word
   bool lstrip = false;       // the match swallows the whitespace on its left
   bool rstrip = false;       // ... and on its right
-  bool normalized = false;   // true is not supported (load error)
+  bool normalized = false;   // match in the normalized text (its content normalized too)
   bool special = true;
 };
 
@@ -86,6 +89,9 @@ struct BertTokenizerOptions {
 // gRPC threads). Owns its vocabulary.
 class Tokenizer {
  public:
+  Tokenizer(const Tokenizer&) = delete;
+  Tokenizer& operator=(const Tokenizer&) = delete;
+
   // tokenizer.json when present (with tokenizer_config.json when present), else vocab.txt (+
   // tokenizer_config.json). NotFound when neither file exists.
   static absl::StatusOr<std::unique_ptr<Tokenizer>> FromModelDir(const std::filesystem::path& dir);
@@ -147,19 +153,46 @@ class Tokenizer {
  private:
   struct SequenceTokens;
   struct Scratch;
+  // A normalized character and the byte range [start, end) of the original one it came from.
+  struct NChar {
+    char32_t cp;
+    uint32_t start;
+    uint32_t end;
+  };
+  // The added tokens matched on one kind of text (the raw text, or normalized pieces).
+  struct AddedMatcher {
+    std::vector<const AddedToken*> tokens;  // longest pattern first
+    std::vector<std::string> patterns;      // what is matched, parallel to tokens
+    bool first_byte[256] = {};
+    bool empty() const { return tokens.empty(); }
+  };
+  struct Match {
+    size_t start;  // bytes, including what lstrip / rstrip took
+    size_t stop;
+    const AddedToken* token;
+  };
 
   Tokenizer() = default;
   absl::Status Finish(absl::string_view source_name);
+  // Hugging Face's AddedVocabulary::find_matches on `s`: leftmost-longest, then single_word,
+  // lstrip, rstrip.
+  static void FindMatches(absl::string_view s, const AddedMatcher& m, std::vector<Match>& out);
+  // BertNormalizer over text[begin, end): appends the normalized characters.
+  void Normalize(absl::string_view text, size_t begin, size_t end, std::vector<NChar>& out) const;
   void EncodeSequence(absl::string_view text, bool want_tokens, SequenceTokens& out,
                       Scratch& scratch) const;
   void EncodePiece(absl::string_view text, size_t begin, size_t end, bool want_tokens,
                    SequenceTokens& out, Scratch& scratch) const;
+  // BertPreTokenizer + WordPiece over normalized characters.
+  void PreTokenize(const NChar* chars, size_t n, bool want_tokens, SequenceTokens& out,
+                   Scratch& scratch) const;
   void EmitWord(Scratch& scratch, bool want_tokens, SequenceTokens& out) const;
 
   NormalizerOptions normalizer_;
   WordPieceVocab model_;
-  std::vector<AddedToken> added_tokens_;  // longest content first within equal first bytes
-  bool added_first_byte_[256] = {};
+  std::vector<AddedToken> added_tokens_;
+  AddedMatcher raw_added_;         // normalized=false: matched in the raw text
+  AddedMatcher normalized_added_;  // normalized=true: matched in normalized pieces
   std::vector<TemplatePiece> single_template_;
   std::vector<TemplatePiece> pair_template_;
   std::vector<std::string> id_to_token_;

@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 
 #include "core/tokenizer/tokenizer.h"
+#include "core/tokenizer/unicode.h"
 #include "core/util/status_macros.h"
 
 namespace attnserve::core {
@@ -79,11 +80,6 @@ absl::StatusOr<AddedToken> ParseAddedToken(const json& t, absl::string_view sour
   // Hugging Face's default for a bare added token is normalized = !special.
   ATTN_ASSIGN_OR_RETURN(a.special, GetBool(t, "special", false, source, where));
   ATTN_ASSIGN_OR_RETURN(a.normalized, GetBool(t, "normalized", !a.special, source, where));
-  if (a.normalized) {
-    return Err(source, absl::StrCat(where, " ('", a.content,
-                                    "') has normalized=true, which is not supported (only "
-                                    "added tokens matched in the raw text are)"));
-  }
   return a;
 }
 
@@ -302,12 +298,40 @@ absl::Status Tokenizer::Finish(absl::string_view source_name) {
                                            ", which is the vocabulary's '", id_to_token_[id], "'"));
     }
   }
-  // Longest first, so that the first match at a position is the longest (leftmost-longest).
-  std::stable_sort(
-      added_tokens_.begin(), added_tokens_.end(),
-      [](const AddedToken& a, const AddedToken& b) { return a.content.size() > b.content.size(); });
+  // Matching patterns: the content, or for normalized=true the content normalized as the text
+  // will be. Longest first, so that the first match at a position is the longest.
   for (const AddedToken& a : added_tokens_) {
-    added_first_byte_[static_cast<unsigned char>(a.content[0])] = true;
+    AddedMatcher& m = a.normalized ? normalized_added_ : raw_added_;
+    std::string pattern = a.content;
+    if (a.normalized && normalizer_.enabled) {
+      std::vector<NChar> chars;
+      Normalize(a.content, 0, a.content.size(), chars);
+      pattern.clear();
+      char buf[4];
+      for (const NChar& c : chars) {
+        pattern.append(buf, static_cast<size_t>(unicode::EncodeUtf8(c.cp, buf)));
+      }
+      if (pattern.empty()) {
+        return Err(source_name, absl::StrCat("added token '", a.content,
+                                             "' (normalized=true) is empty once normalized"));
+      }
+    }
+    m.tokens.push_back(&a);
+    m.patterns.push_back(std::move(pattern));
+  }
+  for (AddedMatcher* m : {&raw_added_, &normalized_added_}) {
+    std::vector<size_t> order(m->tokens.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+      return m->patterns[x].size() > m->patterns[y].size();
+    });
+    AddedMatcher sorted;
+    for (size_t i : order) {
+      sorted.tokens.push_back(m->tokens[i]);
+      sorted.patterns.push_back(m->patterns[i]);
+      sorted.first_byte[static_cast<unsigned char>(m->patterns[i][0])] = true;
+    }
+    *m = std::move(sorted);
   }
   for (const auto* tmpl : {&single_template_, &pair_template_}) {
     for (const TemplatePiece& p : *tmpl) {

@@ -1,16 +1,20 @@
-// libFuzzer target for the tokenizer: any bytes, any options, two real tokenizers (uncased with
-// accent stripping, and cased Chinese). Checks, besides ASan/UBSan: Encode fails exactly when the
-// input is not valid UTF-8 (by an independent decoder here) or too long without truncation, and
-// every result is consistent (parallel arrays, ids in the vocabulary, offsets inside the input
-// and on character boundaries, truncation within max_length).
+// libFuzzer target for the tokenizer: any bytes, any options, real tokenizers (uncased with
+// accent stripping, cased Chinese, and uncased with added tokens using every flag). Checks, besides
+// ASan/UBSan: Encode fails exactly when the input is not valid UTF-8 (by an independent decoder
+// here) or too long without truncation, and every result is consistent (parallel arrays, ids in the
+// vocabulary, offsets inside the input and on character boundaries, truncation within max_length).
 //
 //   tokenizer_fuzz -max_total_time=60 CORPUS_DIR tests/fuzz/tokenizer_seeds
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "absl/strings/string_view.h"
 
@@ -23,7 +27,9 @@ using attnserve::core::TokenizeOptions;
 using attnserve::core::Tokenizer;
 using attnserve::core::TruncationDirection;
 
-std::unique_ptr<Tokenizer> g_tokenizers[2];
+// 0: bert-base-uncased, 1: bert-base-chinese (cased), 2: bert-base-uncased with added tokens
+// that use every flag (lstrip, rstrip, single_word, normalized).
+std::unique_ptr<Tokenizer> g_tokenizers[3];
 
 void Fail(const char* what) {
   std::fprintf(stderr, "tokenizer_fuzz: invariant broken: %s\n", what);
@@ -69,8 +75,8 @@ bool IsBoundary(absl::string_view s, uint32_t pos) {
   return pos == s.size() || (static_cast<unsigned char>(s[pos]) & 0xC0) != 0x80;
 }
 
-void Check(const Tokenizer& tok, absl::string_view text, const absl::string_view* pair,
-           const TokenizeOptions& o) {
+void Check(const Tokenizer& tok, bool plain_added_tokens, absl::string_view text,
+           const absl::string_view* pair, const TokenizeOptions& o) {
   const auto result = tok.Encode(text, pair, o);
   const bool valid = IsValidUtf8(text) && (pair == nullptr || IsValidUtf8(*pair));
   if (!valid) {
@@ -95,7 +101,11 @@ void Check(const Tokenizer& tok, absl::string_view text, const absl::string_view
   if (e.truncated && !o.truncate) Fail("truncated without truncate");
   for (size_t i = 0; i < n; ++i) {
     if (e.ids[i] < 0 || e.ids[i] >= tok.vocab_size()) Fail("id outside the vocabulary");
-    if (o.return_tokens && e.tokens[i] != tok.IdToToken(e.ids[i])) Fail("token != IdToToken(id)");
+    // Without lstrip / rstrip / normalized added tokens, a token is its vocabulary entry.
+    if (o.return_tokens &&
+        (plain_added_tokens ? e.tokens[i] != tok.IdToToken(e.ids[i]) : e.tokens[i].empty())) {
+      Fail("token string");
+    }
     const absl::string_view src = (pair != nullptr && e.type_ids[i] == 1) ? *pair : text;
     if (e.offsets_start[i] > e.offsets_end[i] || e.offsets_end[i] > src.size()) {
       Fail("offsets outside the input");
@@ -122,6 +132,32 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     }
     g_tokenizers[i] = std::move(*t);
   }
+  std::ifstream in(std::filesystem::path(ATTNSERVE_TESTDATA_DIR) / "tokenizers" /
+                       "bert-base-uncased" / "tokenizer.json",
+                   std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  nlohmann::json j = nlohmann::json::parse(ss.str());
+  for (nlohmann::json& a : j["added_tokens"]) {
+    if (a["content"] == "[MASK]") a["lstrip"] = a["rstrip"] = true;
+    if (a["content"] == "[SEP]") a["single_word"] = true;
+  }
+  int id = 30522;
+  for (const char* content : {"Foo Bar", "ünï", "北京", "x", "##", "  ", "a\u0301"}) {
+    j["added_tokens"].push_back({{"id", id++},
+                                 {"content", content},
+                                 {"single_word", id % 2 == 0},
+                                 {"lstrip", id % 3 == 0},
+                                 {"rstrip", id % 4 == 0},
+                                 {"normalized", true},
+                                 {"special", false}});
+  }
+  auto t = Tokenizer::FromTokenizerJson(j.dump(), "fuzz tokenizer.json");
+  if (!t.ok()) {
+    std::fprintf(stderr, "tokenizer_fuzz: %s\n", std::string(t.status().message()).c_str());
+    std::abort();
+  }
+  g_tokenizers[2] = std::move(*t);
   return 0;
 }
 
@@ -135,11 +171,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   o.direction = (flags & 4) ? TruncationDirection::kLeft : TruncationDirection::kRight;
   o.return_tokens = flags & 8;
   o.max_length = (flags & 16) ? data[1] % 64 : 0;
-  const Tokenizer& tok = *g_tokenizers[(flags >> 5) & 1];
+  const int which = ((flags >> 5) & 3) % 3;
+  const Tokenizer& tok = *g_tokenizers[which];
   const absl::string_view rest(reinterpret_cast<const char*>(data + 3), size - 3);
   const size_t split = data[2] == 0 ? rest.size() : data[2] % (rest.size() + 1);
   const absl::string_view text = rest.substr(0, split);
   const absl::string_view pair = rest.substr(split);
-  Check(tok, text, data[2] == 0 ? nullptr : &pair, o);
+  Check(tok, /*plain_added_tokens=*/which != 2, text, data[2] == 0 ? nullptr : &pair, o);
   return 0;
 }

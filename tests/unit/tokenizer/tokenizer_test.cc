@@ -341,7 +341,8 @@ TEST(TokenizerTest, AddedTokenFlags) {
   o.return_tokens = true;
   // lstrip/rstrip: the token takes the spaces around it (and its offsets cover them).
   Encoding e = Enc(*t, "a  [MASK] b", o);
-  EXPECT_THAT(e.tokens, ElementsAre("[CLS]", "a", "[MASK]", "b", "[SEP]"));
+  EXPECT_THAT(e.tokens, ElementsAre("[CLS]", "a", "  [MASK] ", "b", "[SEP]"));
+  EXPECT_THAT(e.ids, ElementsAre(101, 1037, 103, 1038, 102));
   EXPECT_THAT(Offsets(e), ElementsAre(P(0, 0), P(0, 1), P(1, 10), P(10, 11), P(0, 0)));
   // single_word: only when not inside a word.
   e = Enc(*t, "newword, xnewword newwordy newword", o);
@@ -351,6 +352,48 @@ TEST(TokenizerTest, AddedTokenFlags) {
   // Matching is case-sensitive and leftmost-longest on the raw text.
   e = Enc(*t, "[mask][MASK][MASK]]", o);
   EXPECT_THAT(e.tokens, ElementsAre("[CLS]", "[", "mask", "]", "[MASK]", "[MASK]", "]", "[SEP]"));
+}
+
+// normalized=true: the content is normalized like the text, and matched in normalized pieces.
+TEST(TokenizerTest, NormalizedAddedTokens) {
+  json j = UncasedJson();
+  auto add = [&](int id, const char* content, bool lstrip = false) {
+    j["added_tokens"].push_back({{"id", id},
+                                 {"content", content},
+                                 {"single_word", false},
+                                 {"lstrip", lstrip},
+                                 {"rstrip", false},
+                                 {"normalized", true},
+                                 {"special", false}});
+  };
+  add(30522, "Foo Bar");  // -> "foo bar"
+  add(30523, "Ünïcode");  // -> "unicode"
+  add(30524, "北京");     // -> " 北  京 " (the spaces of handle_chinese_chars included)
+  add(30525, "[tag]", /*lstrip=*/true);
+  auto t = FromJson(j);
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->vocab_size(), 30526);
+  TokenizeOptions o;
+  o.return_tokens = true;
+  Encoding e = Enc(*t, "I like FOO BAR, foo  bar", o);
+  EXPECT_THAT(e.tokens, ElementsAre("[CLS]", "i", "like", "foo bar", ",", "foo", "bar", "[SEP]"));
+  EXPECT_EQ(e.ids[3], 30522);
+  EXPECT_THAT(Offsets(e), ElementsAre(P(0, 0), P(0, 1), P(2, 6), P(7, 14), P(14, 15), P(16, 19),
+                                      P(21, 24), P(0, 0)));
+  e = Enc(*t, "UNICODE unicode Ünicode", o);
+  EXPECT_THAT(e.ids, ElementsAre(101, 30523, 30523, 30523, 102));
+  EXPECT_THAT(Offsets(e), ElementsAre(P(0, 0), P(0, 7), P(8, 15), P(16, 24), P(0, 0)));
+  // The inserted spaces carry the range of their ideograph.
+  e = Enc(*t, "中北京国", o);
+  EXPECT_THAT(e.tokens, ElementsAre("[CLS]", "中", " 北  京 ", "国", "[SEP]"));
+  EXPECT_EQ(e.ids[2], 30524);
+  EXPECT_THAT(Offsets(e), ElementsAre(P(0, 0), P(0, 3), P(3, 9), P(9, 12), P(0, 0)));
+  // lstrip takes the (normalized) whitespace before; special tokens are still found first, in
+  // the raw text.
+  e = Enc(*t, "a \t[TAG][MASK]", o);
+  EXPECT_THAT(e.tokens, ElementsAre("[CLS]", "a", "  [tag]", "[MASK]", "[SEP]"));
+  EXPECT_EQ(e.ids[2], 30525);
+  EXPECT_THAT(Offsets(e), ElementsAre(P(0, 0), P(0, 1), P(1, 8), P(8, 14), P(0, 0)));
 }
 
 TEST(TokenizerTest, ConcurrentEncodesAgree) {
@@ -464,9 +507,6 @@ INSTANTIATE_TEST_SUITE_P(
         BadFile{"template_unknown_special",
                 [](json& j) { j["post_processor"]["special_tokens"].erase("[CLS]"); },
                 "special token '[CLS]' is not in post_processor.special_tokens"},
-        BadFile{"normalized_added_token",
-                [](json& j) { j["added_tokens"][0]["normalized"] = true; },
-                "has normalized=true, which is not supported"},
         BadFile{"added_token_option", [](json& j) { j["added_tokens"][1]["weird"] = 1; },
                 "unsupported option 'weird'"},
         BadFile{"missing_unk", [](json& j) { j["model"]["unk_token"] = "<unk>"; },
