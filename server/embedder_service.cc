@@ -62,6 +62,9 @@ class EmbedCall final : public grpc::ServerUnaryReactor {
   void Start(const grpc::ByteBuffer& request) {
     absl::Status status = service_->Admit(*context_);
     if (status.ok()) {
+      // Admitted: the drain waits for it.
+      admitted_ = true;
+      service_->unary_inflight_.fetch_add(1);
       auto prepared = service_->Prepare(request);
       status = prepared.status();
       if (status.ok()) {
@@ -92,6 +95,7 @@ class EmbedCall final : public grpc::ServerUnaryReactor {
 
   void OnDone() override {
     service_->metrics().RequestDone();
+    if (admitted_) service_->unary_inflight_.fetch_sub(1);
     delete this;
   }
 
@@ -123,7 +127,8 @@ class EmbedCall final : public grpc::ServerUnaryReactor {
   grpc::ByteBuffer* const response_;
   const absl::Time received_;
   std::atomic<int> parties_{2};
-  absl::Status status_;  // written by exactly one party before its Release()
+  bool admitted_ = false;  // written in Start, read in OnDone (after Finish)
+  absl::Status status_;    // written by exactly one party before its Release()
   Mutex mu_;
   std::shared_ptr<core::EmbedJob> job_ ABSL_GUARDED_BY(mu_);
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
@@ -343,6 +348,14 @@ EmbedderService::EmbedderService(ServingModel model, ServiceOptions options, cor
       batcher_(batcher),
       metrics_(metrics),
       api_keys_(options_.api_keys.begin(), options_.api_keys.end()) {}
+
+bool EmbedderService::WaitForUnaryCalls(absl::Time deadline) const {
+  while (unary_inflight_.load() > 0) {
+    if (absl::Now() >= deadline) return false;
+    absl::SleepFor(absl::Milliseconds(2));
+  }
+  return true;
+}
 
 absl::Status EmbedderService::Admit(const grpc::CallbackServerContext& context) const {
   if (draining_.load()) return absl::UnavailableError("the server is shutting down");

@@ -51,6 +51,8 @@ class EmbedderService final : public EmbedderServiceBase {
   // ("shutting down").
   void SetReady(bool ready) { ready_.store(ready); }
   void StartDraining() { draining_.store(true); }
+  // Blocks until no Embed call is in flight, or `deadline`; returns whether it got there.
+  bool WaitForUnaryCalls(absl::Time deadline) const;
 
   grpc::ServerUnaryReactor* Embed(grpc::CallbackServerContext* context,
                                   const grpc::ByteBuffer* request,
@@ -84,6 +86,10 @@ class EmbedderService final : public EmbedderServiceBase {
   absl::flat_hash_set<std::string> api_keys_;
   std::atomic<bool> ready_{false};
   std::atomic<bool> draining_{false};
+
+ public:
+  // Admitted Embed calls not yet done (the reactors count themselves).
+  std::atomic<int> unary_inflight_{0};
 };
 
 grpc::Status ToGrpcStatus(const absl::Status& s);

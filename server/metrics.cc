@@ -143,6 +143,14 @@ void ServerMetrics::RecordRequest(Rpc rpc, grpc::StatusCode code, absl::Duration
   request_duration_[static_cast<size_t>(rpc)]->Observe(absl::ToDoubleSeconds(duration));
 }
 
+double ServerMetrics::FinishedWithCode(grpc::StatusCode code) const {
+  const int c = static_cast<int>(code);
+  if (c < 0 || c >= kNumStatusCodes) return 0;
+  double total = 0;
+  for (const auto& per_rpc : requests_total_) total += per_rpc[static_cast<size_t>(c)]->Value();
+  return total;
+}
+
 void ServerMetrics::RecordInputs(int inputs, int64_t tokens, int truncated) {
   inputs_total_.Increment(inputs);
   tokens_total_.Increment(static_cast<double>(tokens));

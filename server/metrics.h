@@ -39,6 +39,8 @@ class ServerMetrics final : public core::BatchObserver {
   ServerMetrics(prometheus::Registry& registry, const MetricsLabels& labels);
 
   void RecordRequest(Rpc rpc, grpc::StatusCode code, absl::Duration duration);
+  // Calls finished so far with `code`, all RPCs together.
+  double FinishedWithCode(grpc::StatusCode code) const;
   void RecordTokenization(absl::Duration d) {
     tokenization_duration_.Observe(absl::ToDoubleSeconds(d));
   }

@@ -1,16 +1,15 @@
 #include "server/server.h"
 
-#include <netdb.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 
 #include <grpc/support/log.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <netdb.h>
 #include <oneapi/dnnl/dnnl.hpp>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -70,8 +69,8 @@ absl::Status CheckPortFree(const std::string& host, int port) {
     const int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0) {
-      status = absl::UnavailableError(absl::StrCat("cannot listen on ", FormatAddress(host, port),
-                                                   ": ", std::strerror(errno)));
+      status = absl::UnavailableError(
+          absl::StrCat("cannot listen on ", FormatAddress(host, port), ": ", std::strerror(errno)));
     }
     ::close(fd);
   }
@@ -185,13 +184,23 @@ void AttnServer::Drain(absl::Time deadline) {
   if (drained_) return;
   drained_ = true;
   if (server_ != nullptr) {
+    const double ok_before = metrics_->FinishedWithCode(grpc::StatusCode::OK);
+    const double cancelled_before = metrics_->FinishedWithCode(grpc::StatusCode::CANCELLED);
+    const absl::Time start = absl::Now();
     grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
     health->SetServingStatus("", false);
     health->SetServingStatus(kServiceName, false);
+    // Phase 1, listener still open: new calls get UNAVAILABLE from the service (a clean,
+    // retryable answer, while load balancers see NOT_SERVING), in-flight Embed calls finish.
     service_->StartDraining();
-    // Waits for in-flight calls (the batcher keeps computing them) until the deadline, then
-    // cancels the rest; cancelled jobs are answered by the batcher before it stops.
+    service_->WaitForUnaryCalls(deadline);
+    // Phase 2: gRPC stops listening and waits for what is left (open streams) until the
+    // deadline, then cancels it; cancelled jobs are answered by the batcher before it stops.
     server_->Shutdown(absl::ToChronoTime(deadline));
+    ATTN_LOG(INFO) << "drain: " << metrics_->FinishedWithCode(grpc::StatusCode::OK) - ok_before
+                   << " calls finished OK and "
+                   << metrics_->FinishedWithCode(grpc::StatusCode::CANCELLED) - cancelled_before
+                   << " were cancelled in " << absl::FormatDuration(absl::Now() - start);
   }
   if (batcher_ != nullptr) batcher_->Shutdown();
   exposer_.reset();
