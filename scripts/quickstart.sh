@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# Fresh Debian bookworm -> attnserve running on its built-in demo model.
-# Installs the packages (scripts/install-deps.sh), builds the release preset, then embeds two
-# example inputs with `attnserve encode` (the gRPC server is the next milestone).
+# Fresh Debian bookworm -> attnserve serving its built-in demo model.
+# Installs the packages (scripts/install-deps.sh), builds the release preset, then runs
+# `attnserve serve` in the foreground: gRPC on :50051, Prometheus metrics on :9090/metrics.
+# Extra arguments go to `attnserve serve` (e.g. --model /path/to/hf-model --port 50052).
+# Stop it with Ctrl-C (it drains and exits 0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh release
-echo "--- attnserve encode --model demo (JSON lines in, JSON lines out)"
-# Token ids of the demo vocabulary ([CLS] = 101, [SEP] = 102); text inputs come with the tokenizer.
-printf '%s\n' '{"ids": [101, 300, 301, 102]}' '{"ids": [101, 302, 303, 102, 304, 102], "type_ids": [0, 0, 0, 0, 1, 1]}' |
-  build/release/server/attnserve encode --model demo --dimensions 8
+cat <<'MSG'
+--- attnserve is starting on the demo model. From another terminal:
+  build/release/client/attnserve-cli health
+  build/release/client/attnserve-cli embed "hello world" "the quick brown fox"
+  build/release/client/attnserve-cli tokenize "Hello, world!"
+  curl -s localhost:9090/metrics | grep ^attnserve_
+MSG
+exec build/release/server/attnserve serve --model demo "$@"

@@ -35,8 +35,9 @@ ABSL_FLAG(int64_t, max_batch_tokens, 16384, "serve: tokens per forward pass (no 
 ABSL_FLAG(int, max_batch_size, 1024, "serve: sequences per forward pass");
 ABSL_FLAG(int64_t, max_queue_delay_us, 0,
           "serve: how long a small batch may wait for company, in microseconds");
-ABSL_FLAG(int64_t, max_queued_tokens, 131072,
-          "serve: tokens waiting in the queue before requests get RESOURCE_EXHAUSTED");
+ABSL_FLAG(int64_t, max_queued_tokens, 32768,
+          "serve: tokens waiting in the queue before requests get RESOURCE_EXHAUSTED (bounds the "
+          "queueing latency to about this / tokens per second)");
 ABSL_FLAG(int, max_inputs_per_request, 512, "serve: inputs in one Embed request");
 ABSL_FLAG(int, max_input_length, 0,
           "serve: tokens per input incl. special tokens; 0 = the model's max_seq_length");

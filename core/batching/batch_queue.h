@@ -37,8 +37,9 @@ struct BatchingOptions {
   int max_batch_size = 1024;
   // How long a batch smaller than the limits may wait for more work. Default 0: run at once.
   absl::Duration max_queue_delay = absl::ZeroDuration();
-  // Tokens waiting in the queue, beyond which Enqueue() refuses work. Default 8 x 16384.
-  int64_t max_queued_tokens = 131072;
+  // Tokens waiting in the queue, beyond which Enqueue() refuses work. Default 2 x 16384: the
+  // queue bounds the latency of admitted work to about max_queued_tokens / throughput.
+  int64_t max_queued_tokens = 32768;
   // Longest sequence the queue accepts (tokens); must fit in a batch. Default 512.
   int64_t max_sequence_tokens = 512;
 
