@@ -59,26 +59,9 @@ const char* RpcName(Rpc rpc) {
   return "?";
 }
 
-const char* StatusCodeName(grpc::StatusCode code) {
-  static const char* const kNames[kNumStatusCodes] = {"OK",
-                                                      "CANCELLED",
-                                                      "UNKNOWN",
-                                                      "INVALID_ARGUMENT",
-                                                      "DEADLINE_EXCEEDED",
-                                                      "NOT_FOUND",
-                                                      "ALREADY_EXISTS",
-                                                      "PERMISSION_DENIED",
-                                                      "RESOURCE_EXHAUSTED",
-                                                      "FAILED_PRECONDITION",
-                                                      "ABORTED",
-                                                      "OUT_OF_RANGE",
-                                                      "UNIMPLEMENTED",
-                                                      "INTERNAL",
-                                                      "UNAVAILABLE",
-                                                      "DATA_LOSS",
-                                                      "UNAUTHENTICATED"};
-  const int i = static_cast<int>(code);
-  return i >= 0 && i < kNumStatusCodes ? kNames[i] : "UNKNOWN";
+std::string StatusCodeName(grpc::StatusCode code) {
+  // gRPC and absl share the canonical codes and their names.
+  return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
 }
 
 ServerMetrics::ServerMetrics(prometheus::Registry& r, const MetricsLabels& labels)

@@ -71,7 +71,7 @@ class ServerMetrics final : public core::BatchObserver {
 
 const char* RpcName(Rpc rpc);
 // "OK", "INVALID_ARGUMENT", ... (the label values of attnserve_requests_total{code}).
-const char* StatusCodeName(grpc::StatusCode code);
+std::string StatusCodeName(grpc::StatusCode code);
 
 // process_resident_memory_bytes, process_cpu_seconds_total, process_start_time_seconds (and
 // process_virtual_memory_bytes, process_open_fds) read from /proc at scrape time.

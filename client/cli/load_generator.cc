@@ -17,28 +17,6 @@ namespace {
 constexpr const char* kWords[] = {"the",      "model", "search",  "vector", "fast",    "query",
                                   "language", "token", "network", "data",   "service", "text"};
 
-const char* CodeName(absl::StatusCode c) {
-  static const char* const kNames[] = {"OK",
-                                       "CANCELLED",
-                                       "UNKNOWN",
-                                       "INVALID_ARGUMENT",
-                                       "DEADLINE_EXCEEDED",
-                                       "NOT_FOUND",
-                                       "ALREADY_EXISTS",
-                                       "PERMISSION_DENIED",
-                                       "RESOURCE_EXHAUSTED",
-                                       "FAILED_PRECONDITION",
-                                       "ABORTED",
-                                       "OUT_OF_RANGE",
-                                       "UNIMPLEMENTED",
-                                       "INTERNAL",
-                                       "UNAVAILABLE",
-                                       "DATA_LOSS",
-                                       "UNAUTHENTICATED"};
-  const int i = static_cast<int>(c);
-  return i >= 0 && i < 17 ? kNames[i] : "UNKNOWN";
-}
-
 // A pool of requests drawn once, cycled through during the run.
 std::vector<v1::EmbedRequest> MakeRequests(const LoadOptions& o, int count) {
   std::mt19937 rng(o.seed);
@@ -80,7 +58,7 @@ class Recorder {
       sequences_ += r->embeddings_size();
       tokens_ += r->usage().prompt_tokens();
     } else {
-      ++errors_[CodeName(r.status().code())];
+      ++errors_[absl::StatusCodeToString(r.status().code())];
       if (r.status().code() == absl::StatusCode::kResourceExhausted) refused_.push_back(ms);
     }
   }

@@ -1,9 +1,7 @@
 #include "core/model/model_loader.h"
 
 #include <chrono>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -13,6 +11,7 @@
 #include "core/model/demo_model.h"
 #include "core/model/safetensors.h"
 #include "core/model/weights_reader.h"
+#include "core/util/file.h"
 #include "core/util/status_macros.h"
 
 namespace attnserve::core {
@@ -68,15 +67,6 @@ absl::Status ApplyPoolingConfig(const fs::path& path, EmbeddingDefaults& d) {
 }
 
 }  // namespace
-
-absl::StatusOr<std::string> ReadFileToString(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path.string(), ": cannot open"));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return absl::InternalError(absl::StrCat(path.string(), ": read error"));
-  return ss.str();
-}
 
 absl::StatusOr<EmbeddingDefaults> ReadEmbeddingDefaults(const fs::path& dir,
                                                         const BertConfig& config) {

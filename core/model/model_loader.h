@@ -46,9 +46,6 @@ absl::StatusOr<std::shared_ptr<const Tokenizer>> LoadTokenizer(const std::string
 absl::StatusOr<EmbeddingDefaults> ReadEmbeddingDefaults(const std::filesystem::path& dir,
                                                         const BertConfig& config);
 
-// Whole file as a string; NotFound / Internal naming the path.
-absl::StatusOr<std::string> ReadFileToString(const std::filesystem::path& path);
-
 }  // namespace attnserve::core
 
 #endif  // ATTNSERVE_CORE_MODEL_MODEL_LOADER_H_

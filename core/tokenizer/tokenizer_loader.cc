@@ -2,9 +2,7 @@
 // vocabulary. Everything the files say is either honoured exactly or rejected with an error
 // naming the file and the feature.
 #include <algorithm>
-#include <fstream>
 #include <limits>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -15,6 +13,7 @@
 
 #include "core/tokenizer/tokenizer.h"
 #include "core/tokenizer/unicode.h"
+#include "core/util/file.h"
 #include "core/util/status_macros.h"
 
 namespace attnserve::core {
@@ -549,24 +548,16 @@ absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromVocab(
 }
 
 absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromModelDir(const fs::path& dir) {
-  auto read = [](const fs::path& path) -> absl::StatusOr<std::string> {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return absl::NotFoundError(absl::StrCat(path.string(), ": cannot open"));
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) return absl::InternalError(absl::StrCat(path.string(), ": read error"));
-    return ss.str();
-  };
   const fs::path json_path = dir / "tokenizer.json";
   const fs::path config_path = dir / "tokenizer_config.json";
   const fs::path vocab_path = dir / "vocab.txt";
   std::string config;
   const bool has_config = fs::exists(config_path);
   if (has_config) {
-    ATTN_ASSIGN_OR_RETURN(config, read(config_path));
+    ATTN_ASSIGN_OR_RETURN(config, ReadFileToString(config_path));
   }
   if (fs::exists(json_path)) {
-    ATTN_ASSIGN_OR_RETURN(std::string text, read(json_path));
+    ATTN_ASSIGN_OR_RETURN(std::string text, ReadFileToString(json_path));
     const absl::string_view config_view = config;
     return FromTokenizerJson(text, json_path.string(), has_config ? &config_view : nullptr);
   }
@@ -575,7 +566,7 @@ absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromModelDir(const fs::pat
     if (has_config) {
       ATTN_ASSIGN_OR_RETURN(options, ParseTokenizerConfig(config, config_path.string()));
     }
-    ATTN_ASSIGN_OR_RETURN(std::string text, read(vocab_path));
+    ATTN_ASSIGN_OR_RETURN(std::string text, ReadFileToString(vocab_path));
     auto t = FromVocab(ParseVocabTxt(text), options);
     if (!t.ok()) {
       return absl::Status(t.status().code(),

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "core/model/demo_model.h"
+#include "core/util/file.h"
 
 namespace attnserve::core {
 namespace {
