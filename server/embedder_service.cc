@@ -170,6 +170,7 @@ class EmbedStreamCall final : public grpc::ServerBidiReactor<grpc::ByteBuffer, g
       Perform(a);
       return;
     }
+    const absl::Time received = absl::Now();  // this message's, for its Timing.total_us
     uint64_t seq;
     {
       MutexLock lock(&mu_);
@@ -185,7 +186,9 @@ class EmbedStreamCall final : public grpc::ServerBidiReactor<grpc::ByteBuffer, g
     if (status.ok()) {
       auto submitted = service_->Submit(
           std::move(*prepared), DeadlineOf(*context_),
-          [this, seq](const absl::Status& s, core::EmbedJob& j) { OnJobDone(seq, s, j); });
+          [this, seq, received](const absl::Status& s, core::EmbedJob& j) {
+            OnJobDone(seq, received, s, j);
+          });
       status = submitted.status();
       if (status.ok()) job = *submitted;
     }
@@ -242,12 +245,13 @@ class EmbedStreamCall final : public grpc::ServerBidiReactor<grpc::ByteBuffer, g
   };
 
   // Runs on the batcher's responder thread.
-  void OnJobDone(uint64_t seq, const absl::Status& status, core::EmbedJob& job) {
+  void OnJobDone(uint64_t seq, absl::Time received, const absl::Status& status,
+                 core::EmbedJob& job) {
     grpc::ByteBuffer bytes;
     absl::Status s = status;
     if (s.ok()) {
       v1::EmbedResponse response;
-      BuildEmbedResponse(job, service_->model(), received_, absl::Now(), response);
+      BuildEmbedResponse(job, service_->model(), received, absl::Now(), response);
       service_->metrics().RecordQueueTime(job.first_batch_start - job.enqueued_at);
       if (!SerializeToByteBuffer(response, &bytes)) s = absl::InternalError("serialization failed");
     }

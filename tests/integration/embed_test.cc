@@ -147,6 +147,24 @@ TEST_F(EmbedTest, StreamAnswersEachMessageInOrder) {
   EXPECT_TRUE(stream->Finish().ok());
 }
 
+TEST_F(EmbedTest, StreamTimingIsPerMessage) {
+  auto stream = client_->OpenStream();
+  v1::EmbedRequest req;
+  req.add_inputs()->set_text("timing");
+  ASSERT_TRUE(stream->Write(req));
+  v1::EmbedResponse first, second, none;
+  ASSERT_TRUE(stream->Read(&first));
+  absl::SleepFor(absl::Milliseconds(300));  // the stream stays open, idle
+  ASSERT_TRUE(stream->Write(req));
+  ASSERT_TRUE(stream->Read(&second));
+  stream->WritesDone();
+  EXPECT_FALSE(stream->Read(&none));
+  EXPECT_TRUE(stream->Finish().ok());
+  // Measured from the message's arrival, not from the stream's start.
+  EXPECT_LT(second.timing().total_us(), 300000u);
+  EXPECT_LE(second.timing().inference_us(), second.timing().total_us());
+}
+
 TEST_F(EmbedTest, BadStreamMessageEndsTheStreamWithItsStatus) {
   auto stream = client_->OpenStream();
   v1::EmbedRequest good, bad;
