@@ -6,20 +6,27 @@
 #   scripts/install-deps.sh            # build + run + test dependencies
 #   scripts/install-deps.sh --fixtures # also what regenerating test fixtures needs
 #                                      # (unicode-data for DerivedAge.txt); the tests never do
+#   scripts/install-deps.sh --build    # only what compiling attnserve needs (docker/Dockerfile's
+#                                      # builder stage)
+#   scripts/install-deps.sh --runtime  # only the shared libraries the binaries load (the image's
+#                                      # runtime stage)
 #
 # Daemons that come with packages (docker.io's dockerd, prometheus) are installed but not started:
 # the tests start their own instances on private sockets and free ports.
 set -euo pipefail
 
-PACKAGES=(
+BUILD=(
   # toolchain
-  build-essential cmake ninja-build pkg-config git clang libclang-rt-14-dev
+  build-essential cmake ninja-build pkg-config
   # libraries
   # ocl-icd-opencl-dev: Debian builds oneDNN with its OpenCL GPU runtime, so dnnl-config.cmake
   # needs OpenCL headers and libOpenCL.so to configure
   libdnnl-dev ocl-icd-opencl-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libabsl-dev prometheus-cpp-dev nlohmann-json3-dev libutf8proc-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+)
+DEVELOP=(
+  # the clang presets (thread-safety analysis, sanitizers), tests and micro-benchmarks
+  git clang libclang-rt-14-dev libgtest-dev libgmock-dev libbenchmark-dev
   # test tools
   python3 ca-certificates openssl
   # clients: the Python client's runtime (stubs come from protoc + grpc_python_plugin above)
@@ -31,13 +38,28 @@ PACKAGES=(
   # and debootstrap for the bookworm base image (no registry is used)
   docker.io debootstrap
 )
-# The Node client (npm ci of @grpc/grpc-js). A node from elsewhere (e.g. NodeSource, which
-# bundles npm) is fine: only add Debian's when the commands are missing.
-command -v node >/dev/null || PACKAGES+=(nodejs)
-command -v npm >/dev/null || PACKAGES+=(npm)
-if [[ "${1:-}" == "--fixtures" ]]; then
-  PACKAGES+=(unicode-data)
-fi
+# What `attnserve` and `attnserve-cli` load at run time (their -dev packages pull these in too).
+RUNTIME=(
+  libdnnl2 ocl-icd-libopencl1 libgomp1 libgrpc++1.51 libprotobuf32 libabsl20220623
+  libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libutf8proc2
+)
+
+case "${1:-}" in
+  --build) PACKAGES=("${BUILD[@]}") ;;
+  --runtime) PACKAGES=("${RUNTIME[@]}") ;;
+  "" | --fixtures)
+    PACKAGES=("${BUILD[@]}" "${DEVELOP[@]}")
+    # The Node client (npm ci of @grpc/grpc-js). A node from elsewhere (e.g. NodeSource, which
+    # bundles npm) is fine: only add Debian's when the commands are missing.
+    command -v node >/dev/null || PACKAGES+=(nodejs)
+    command -v npm >/dev/null || PACKAGES+=(npm)
+    if [[ "${1:-}" == "--fixtures" ]]; then PACKAGES+=(unicode-data); fi
+    ;;
+  *)
+    echo "usage: $0 [--fixtures | --build | --runtime]" >&2
+    exit 2
+    ;;
+esac
 
 missing=()
 for p in "${PACKAGES[@]}"; do
