@@ -55,7 +55,7 @@ def plot_throughput(sweeps, out):
     closed_any = any(r["mode"] == "closed" for _, rows in sweeps for r in rows)
     mode = "closed" if closed_any else "open"
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    top = 0
+    tops, lows = [], []
     for i, (label, rows) in enumerate(sweeps):
         pts = sorted((r for r in rows if r["mode"] == mode), key=lambda r: r["level"])
         if not pts:
@@ -63,8 +63,9 @@ def plot_throughput(sweeps, out):
         marker, style = SWEEP_STYLES[i % len(SWEEP_STYLES)]
         ax.plot([r["level"] for r in pts], [r["requests_per_s"] for r in pts], style,
                 marker=marker, color=colors[i % len(colors)], label=label)
+        tops.append(max(r["requests_per_s"] for r in pts))
+        lows.append(min(r["requests_per_s"] for r in pts))
         for r in pts:
-            top = max(top, r["requests_per_s"])
             note = "%s req/s\n%s tok/s" % (short(r["requests_per_s"]), short(r["tokens_per_s"]))
             if errors_of(r):
                 note += "\n%d errors" % errors_of(r)
@@ -80,9 +81,16 @@ def plot_throughput(sweeps, out):
         ax.set_title("Throughput vs offered rate")
     ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
     ax.set_ylabel("requests/s (labels: requests/s and tokens/s)")
-    ax.set_ylim(0, top * 1.2 if top else 1)
-    ax.grid(True, alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
+    if len(tops) > 1 and min(lows) > 0 and max(tops) / min(tops) > 5:
+        # Sweeps of very different models: a log scale keeps the slow one readable.
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+        ax.set_ylim(min(lows) / 2, max(tops) * 3)
+        ax.set_ylabel("requests/s, log scale (labels: requests/s and tokens/s)")
+    else:
+        ax.set_ylim(0, max(tops) * 1.2 if tops else 1)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     fig.savefig(out)
     plt.close(fig)
@@ -91,6 +99,7 @@ def plot_throughput(sweeps, out):
 def plot_latency(sweeps, out):
     fig, ax = plt.subplots(figsize=(8, 5), dpi=120)
     n = 0
+    tops = []
     for label, rows in sweeps:
         for mode in ("closed", "open"):
             pts = sorted((r for r in rows if r["mode"] == mode), key=lambda r: r["level"])
@@ -99,6 +108,7 @@ def plot_latency(sweeps, out):
             marker, style = SWEEP_STYLES[n % len(SWEEP_STYLES)]
             n += 1
             x = [r["requests_per_s"] for r in pts]
+            tops.append(max(x))
             for (key, name), color in zip(PERCENTILES, PERCENTILE_COLORS):
                 ax.plot(x, [r[key] for r in pts], style, marker=marker, markersize=4,
                         color=color, label="%s %s %s" % (label, mode, name))
@@ -106,6 +116,10 @@ def plot_latency(sweeps, out):
                 tag = ("c=%g" if mode == "closed" else "%g/s") % r["level"]
                 ax.annotate(tag, (r["requests_per_s"], r["max_ms"]), textcoords="offset points",
                             xytext=(0, 6), ha="center", fontsize=7)
+    if len(tops) > 1 and min(tops) > 0 and max(tops) / min(tops) > 5:
+        ax.set_xscale("log")  # sweeps of very different models
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_yscale("log")
     ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=(1, 2, 5)))
     ax.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
@@ -114,7 +128,7 @@ def plot_latency(sweeps, out):
     ax.set_ylabel("latency (ms, log scale)")
     ax.set_title("Latency percentiles vs throughput")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7, ncol=2, loc="upper left")
+    ax.legend(fontsize=7, ncol=2, loc="best")
     fig.tight_layout()
     fig.savefig(out)
     plt.close(fig)
