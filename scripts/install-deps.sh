@@ -35,8 +35,9 @@ DEVELOP=(
   # Prometheus + promtool for the metrics and dashboard tests
   python3-matplotlib python3-yaml prometheus
   # the docker test: Debian's engine (dockerd, containerd, runc), started by the test itself,
-  # and debootstrap for the bookworm base image (no registry is used)
-  docker.io debootstrap
+  # and debootstrap for the bookworm base image (no registry is used); docker-compose (1.29)
+  # validates docker/compose.yaml
+  docker.io debootstrap docker-compose
 )
 # What `attnserve` and `attnserve-cli` load at run time (their -dev packages pull these in too).
 RUNTIME=(

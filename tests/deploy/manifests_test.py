@@ -6,7 +6,7 @@
   port; resources set, --threads equal to the CPU limit; terminationGracePeriodSeconds longer than
   the preStop sleep plus --drain-timeout-s; non-root; scrape annotations on the metrics port; a
   headless Service for client-side round-robin; kustomization lists files that exist;
-- docker/compose.yaml: builds docker/Dockerfile, stop_grace_period longer than the drain, and
+- docker/compose.yaml: valid for Debian's docker-compose (`config`), builds docker/Dockerfile, stop_grace_period longer than the drain, and
   every file it mounts exists;
 - docker/prometheus/prometheus.yml passes `promtool check config` and scrapes attnserve:9090;
 - the Grafana provisioning and dashboard: valid JSON / YAML, unique panel ids, no overlapping
@@ -189,6 +189,14 @@ class ComposeTest(unittest.TestCase):
             self.assertIn(name, known, "--%s is not an attnserve flag" % name)
         self.assertGreater(duration_seconds(a["stop_grace_period"]),
                            int(args.get("drain_timeout_s", 30)))
+
+    def test_docker_compose_accepts_it(self):
+        compose = "/usr/bin/docker-compose"
+        self.assertTrue(os.access(compose, os.X_OK),
+                        "docker-compose is missing: run scripts/install-deps.sh")
+        run = subprocess.run([compose, "-f", os.path.join(DOCKER, "compose.yaml"), "config", "-q"],
+                             capture_output=True, text=True, timeout=120)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
 
     def test_mounted_files_exist(self):
         for name in ("prometheus", "grafana"):
