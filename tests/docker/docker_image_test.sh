@@ -290,10 +290,15 @@ logs=$("$DOCKER" logs "$name" 2>&1)
 }
 grep -q 'received SIGTERM: draining' <<<"$logs" && grep -q 'drained in .*; exiting' <<<"$logs" ||
   fail "no drain in the container's log: $(tail -n 5 <<<"$logs")"
-# Allowed besides OK: UNAVAILABLE (refused while draining, or no server any more) and, at most
-# once per closed-loop chain, CANCELLED: gRPC core (Debian's 1.51 included) cancels a call that
-# reached the server but was never handed to a handler when Shutdown() runs
-# (grpc/grpc#41785). Such a call never ran; every call that did run must have been answered.
+# The server's own account: every call it admitted finished, none was cancelled.
+drain_line=$(grep -o 'drain: [0-9.e+]* calls finished OK and [0-9.e+]* were cancelled' <<<"$logs" || true)
+[[ $drain_line =~ and\ 0\ were\ cancelled ]] ||
+  fail "admitted calls were cancelled by the drain: ${drain_line:-no drain line in the log}"
+echo "container log: $drain_line"
+# Seen by the client, besides OK: UNAVAILABLE (refused while draining, or no server any more)
+# and, at most once per closed-loop chain, CANCELLED: gRPC core (Debian's 1.51 included) cancels
+# a call that reached the server but was never handed to a handler when Shutdown() runs
+# (grpc/grpc#41785). Such a call never ran (the server's count above has none).
 /usr/bin/python3 - "$tmp/load.json" 8 <<'PY' || fail "calls in flight at SIGTERM were not answered"
 import json, sys
 (row,) = json.load(open(sys.argv[1]))
