@@ -16,8 +16,8 @@
 set -euo pipefail
 
 BUILD=(
-  # toolchain
-  build-essential cmake ninja-build pkg-config
+  # toolchain (ccache: the image's builder stage keeps its cache between builds)
+  build-essential cmake ninja-build pkg-config ccache
   # libraries
   # ocl-icd-opencl-dev: Debian builds oneDNN with its OpenCL GPU runtime, so dnnl-config.cmake
   # needs OpenCL headers and libOpenCL.so to configure

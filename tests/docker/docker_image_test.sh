@@ -60,8 +60,10 @@ cleanup() {
   [[ -n $prom_pid ]] && kill "$prom_pid" 2>/dev/null && wait "$prom_pid" 2>/dev/null
   if [[ -n $dockerd_pid ]] && kill -0 "$dockerd_pid" 2>/dev/null; then
     timeout 60 "$DOCKER" rm -f "$name" >/dev/null 2>&1
-    # Keep the tagged images (base, builder caches, the image) and drop older builds.
+    # Keep the tagged images (base, the image) and BuildKit's cache used this week (layers, the
+    # builder's ccache); drop older builds.
     timeout 120 "$DOCKER" image prune -f >/dev/null 2>&1
+    timeout 120 "$DOCKER" builder prune -f --filter until=168h >/dev/null 2>&1
     kill -TERM "$dockerd_pid"
     for _ in $(seq 60); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.5; done
     if kill -0 "$dockerd_pid" 2>/dev/null; then
@@ -171,17 +173,17 @@ phase "base image ready in $base_s s"
 # ---- 3. build and inspect ------------------------------------------------------------------
 t_build=$(date +%s)
 build() {
-  timeout 3600 "$DOCKER" build --network host --build-arg "BASE_IMAGE=$BASE" \
-    -f "$SRC/docker/Dockerfile" "$@" "$SRC" >>"$tmp/build.log" 2>&1 || {
+  DOCKER_BUILDKIT=1 timeout 3600 "$DOCKER" build --progress plain --network host \
+    --build-arg "BASE_IMAGE=$BASE" -f "$SRC/docker/Dockerfile" "$@" "$SRC" \
+    >>"$tmp/build.log" 2>&1 || {
     tail -n 40 "$tmp/build.log" >&2
     fail "docker build $* failed"
   }
 }
-phase "docker build (builder stages are tagged to stay cached between runs)"
-build --target builder-deps -t attnserve-builder-deps:cache
-build --target builder -t attnserve-builder:cache
+phase "docker build (BuildKit; layers and the builder's ccache stay cached between runs)"
 build -t "$IMAGE"
 build_s=$(elapsed "$t_build")
+grep -E '^#[0-9]+ [0-9.]+ +(Hits|Misses):' "$tmp/build.log" | sed -E 's/^#[0-9]+ [0-9.]+ +/  builder ccache: /' || true
 size=$("$DOCKER" image inspect -f '{{.Size}}' "$IMAGE")
 size_mb=$((size / 1000000))
 phase "image $IMAGE built in $build_s s: $size_mb MB"
@@ -296,17 +298,15 @@ drain_line=$(grep -o 'drain: [0-9.e+]* calls finished OK and [0-9.e+]* were canc
   fail "admitted calls were cancelled by the drain: ${drain_line:-no drain line in the log}"
 echo "container log: $drain_line"
 # Seen by the client, besides OK: UNAVAILABLE (refused while draining, or no server any more)
-# and, at most once per closed-loop chain, CANCELLED: gRPC core (Debian's 1.51 included) cancels
-# a call that reached the server but was never handed to a handler when Shutdown() runs
-# (grpc/grpc#41785). Such a call never ran (the server's count above has none).
-/usr/bin/python3 - "$tmp/load.json" 8 <<'PY' || fail "calls in flight at SIGTERM were not answered"
+# and CANCELLED: gRPC core (Debian's 1.51 included) cancels the calls that reached the server
+# but were never handed to a handler when Shutdown() runs (grpc/grpc#41785); a closed-loop chain
+# whose call is cancelled at once sends the next, so there can be several per chain. Those calls
+# never ran: the server's own count above says no admitted call was cancelled.
+/usr/bin/python3 - "$tmp/load.json" <<'PY' || fail "calls in flight at SIGTERM were not answered"
 import json, sys
 (row,) = json.load(open(sys.argv[1]))
-concurrency = int(sys.argv[2])
-errors = dict(row["errors"])
-errors.pop("UNAVAILABLE", None)
-cancelled = errors.pop("CANCELLED", 0)
-assert row["ok"] > 0 and not errors and cancelled <= concurrency, row
+other = {k: v for k, v in row["errors"].items() if k not in ("UNAVAILABLE", "CANCELLED")}
+assert row["ok"] > 0 and not other, row
 print("SIGTERM under load: %d calls answered, then refused: %s" % (row["ok"], row["errors"]))
 PY
 phase "SIGTERM: drained and exited 0 in $stop_s s"
