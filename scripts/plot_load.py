@@ -118,6 +118,7 @@ def plot_latency(sweeps, out):
                             xytext=(0, 6), ha="center", fontsize=7)
     if len(tops) > 1 and min(tops) > 0 and max(tops) / min(tops) > 5:
         ax.set_xscale("log")  # sweeps of very different models
+        ax.xaxis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=(1, 2, 5)))
         ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_yscale("log")
