@@ -21,11 +21,19 @@ echo "test-key-$$" >"$tmp/keys"
 
 attn_start "$BIN" "$tmp/plain.log" --model demo
 plain=$ATTN_TARGET
+plain_metrics=$ATTN_METRICS
 attn_start "$BIN" "$tmp/tls.log" --model demo --tls-cert "$tmp/server.pem" \
   --tls-key "$tmp/server.key" --api-keys-file "$tmp/keys"
 tls=$ATTN_TARGET
 
+# A second replica on another loopback address and the same port: what a headless Service's DNS
+# name resolves to, for the round-robin test.
+attn_start "$BIN" "$tmp/replica.log" --model demo --host 127.0.0.2 --port "${plain##*:}"
+replicas="ipv4:$plain,$ATTN_TARGET"
+replica_metrics="$plain_metrics,$ATTN_METRICS"
+
 cd "$SRC/client/python/tests"
 PYTHONPATH="$STUBS:$SRC/client/python" ATTNSERVE_BIN=$BIN ATTNSERVE_TARGET=$plain \
   ATTNSERVE_TLS_TARGET=$tls ATTNSERVE_CA=$tmp/ca.pem ATTNSERVE_API_KEY="test-key-$$" \
+  ATTNSERVE_REPLICAS=$replicas ATTNSERVE_REPLICA_METRICS=$replica_metrics \
   "$PY" -m unittest -v test_client

@@ -5,6 +5,7 @@
 #   source serve_lib.sh
 #   attn_start "$BIN" "$tmp/server.log" --model demo [more serve flags]
 #   ... "$ATTN_TARGET" (127.0.0.1:PORT), "$ATTN_METRICS" (127.0.0.1:PORT), "$ATTN_PID" ...
+# Later flags win: `attn_start BIN LOG --host 127.0.0.2 --port 7000` listens there instead.
 
 ATTN_PIDS=()
 
@@ -34,7 +35,7 @@ attn_start() {
     fi
     sleep 0.1
   done
-  ATTN_TARGET=$(sed -n 's/.*) on \(127\.0\.0\.1:[0-9]*\).*/\1/p' "$log" | head -n1)
+  ATTN_TARGET=$(sed -n 's/.*) on \(127\.0\.0\.[0-9]*:[0-9]*\).*/\1/p' "$log" | head -n1)
   ATTN_METRICS=$(sed -n 's|.*metrics on http://\(127\.0\.0\.1:[0-9]*\)/metrics.*|\1|p' "$log" |
     head -n1)
   if [[ -z "$ATTN_TARGET" ]]; then

@@ -4,13 +4,18 @@ tests/clients/python_client_test.sh, which passes the addresses in the environme
   ATTNSERVE_BIN         the attnserve binary (for `attnserve encode` / `tokenize` references)
   ATTNSERVE_TARGET      a plaintext server on the demo model
   ATTNSERVE_TLS_TARGET  a TLS server that requires ATTNSERVE_API_KEY, certificate by ATTNSERVE_CA
+  ATTNSERVE_REPLICAS    ipv4:ADDR1,ADDR2: two servers (the first is ATTNSERVE_TARGET), and
+  ATTNSERVE_REPLICA_METRICS  their metrics addresses
 """
 
 import json
 import os
+import re
 import subprocess
 import sys
+import time
 import unittest
+import urllib.request
 
 import grpc
 
@@ -161,6 +166,56 @@ class TlsApiKeyTest(unittest.TestCase):
             with self.assertRaises(Error) as cm:
                 c.info()
             self.assertEqual(cm.exception.code, grpc.StatusCode.UNAVAILABLE)
+
+
+def embed_ok_count(metrics_address):
+    text = urllib.request.urlopen("http://%s/metrics" % metrics_address, timeout=10).read().decode()
+    m = re.search(r'^attnserve_requests_total\{(?=[^}]*rpc="Embed")(?=[^}]*code="OK")[^}]*\} (\S+)$',
+                  text, re.M)
+    return float(m.group(1))
+
+
+@unittest.skipUnless(os.environ.get("ATTNSERVE_REPLICAS"), "no replicas given")
+class ScaleOutTest(unittest.TestCase):
+    """Two replicas behind one name: one HTTP/2 connection pins pick_first to one of them,
+    round_robin spreads the calls over both (README: Deployment and scale-out)."""
+
+    REPLICAS = os.environ.get("ATTNSERVE_REPLICAS", "")
+    METRICS = os.environ.get("ATTNSERVE_REPLICA_METRICS", "").split(",")
+    CALLS = 20
+
+    def calls_per_replica(self, round_robin):
+        with EmbedderClient(self.REPLICAS, round_robin=round_robin, timeout=30) as c:
+            # Connect first: round_robin only picks connections that are ready, and the first
+            # one ready may take a burst of fast calls alone.
+            start = [embed_ok_count(m) for m in self.METRICS]
+            deadline = time.time() + 10
+            while True:
+                c.embed(["warm-up"])
+                seen = [embed_ok_count(m) - s for m, s in zip(self.METRICS, start)]
+                if not round_robin or all(seen) or time.time() > deadline:
+                    break
+                time.sleep(0.05)
+            before = [embed_ok_count(m) for m in self.METRICS]
+            for i in range(self.CALLS):
+                c.embed(["call %d" % i])
+        # A call is counted when the server finishes it, which may be just after the client has
+        # its answer: give the last count a moment.
+        deadline = time.time() + 5
+        while True:
+            per_replica = [embed_ok_count(m) - b for m, b in zip(self.METRICS, before)]
+            if sum(per_replica) >= self.CALLS or time.time() > deadline:
+                return per_replica
+            time.sleep(0.05)
+
+    def test_round_robin_spreads_calls_over_the_replicas(self):
+        per_replica = self.calls_per_replica(round_robin=True)
+        self.assertEqual(sum(per_replica), self.CALLS)
+        self.assertEqual(per_replica, [self.CALLS // 2, self.CALLS // 2])
+
+    def test_without_round_robin_one_connection_takes_every_call(self):
+        per_replica = self.calls_per_replica(round_robin=False)
+        self.assertEqual(sorted(per_replica), [0, self.CALLS])
 
 
 if __name__ == "__main__":
