@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Fresh Debian bookworm -> every test: installs the packages, then
-#   1. release build (GCC, -Werror): unit, integration and e2e tests;
+#   1. release build (GCC, -Werror): unit, integration, e2e and clients tests;
 #   2. ASan+UBSan build (Clang, -Wthread-safety): the same tests under the sanitizers, plus a
 #      short fuzz run of the tokenizer;
 #   3. TSan build (Clang): the batching tests (queue, batcher, worker + responder threads).
 #      The gRPC tests are not run under TSan: Debian's gRPC is not built with TSan, so every
 #      hand-off through its completion queues reads as a race (hundreds of false reports).
+#   4. the docker test (ctest --preset docker): starts its own dockerd, builds and runs the image
+#      (needs root; cached in ~/.cache/attnserve-docker, several minutes cold).
 # Long soak, fuzz and benchmark runs are separate targets (see README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,5 +26,8 @@ echo "=== TSan build + batching tests"
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan --target batching_unit_tests
 ctest --preset tsan -R '^(ShouldFlush|BatchingOptions|BatchQueue|Batcher)Test\.'
+
+echo "=== docker image test"
+ctest --preset docker
 
 echo "=== all tests passed in $(( $(date +%s) - start )) s"

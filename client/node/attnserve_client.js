@@ -1,0 +1,187 @@
+// Node.js client of attnserve: Embed, EmbedStream, Tokenize, Info and Health over gRPC, with
+// @grpc/grpc-js and the API loaded at run time from proto/ by @grpc/proto-loader (nothing is
+// generated or committed).
+//
+//   const { EmbedderClient } = require('./attnserve_client');
+//   const client = new EmbedderClient('localhost:50051');
+//   const vectors = await client.embedTexts(['hello world', 'goodbye']);
+//   client.close();
+//
+// Options: TLS (caPem / clientCertPem + clientKeyPem / serverName), an API key sent as
+// "authorization: Bearer KEY", a per-call deadline, retries of UNAVAILABLE through gRPC's
+// service-config retry policy (the C++ and Python clients use the same), and client-side
+// round-robin over every address a DNS name resolves to. Messages keep the proto's field names
+// (keepCase): response.embeddings[0].values, info.max_input_length, ...
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const grpc = require('@grpc/grpc-js');
+const protoLoader = require('@grpc/proto-loader');
+
+const DEFAULT_PROTO_DIR = path.resolve(__dirname, '..', '..', 'proto');
+
+function loadApi(protoDir) {
+  const definition = protoLoader.loadSync(
+    ['attnserve/v1/attnserve.proto', 'grpc/health/v1/health.proto'],
+    {
+      includeDirs: [protoDir],
+      keepCase: true,
+      longs: Number,  // uint64 timings fit a double exactly up to 2^53 us
+      enums: String,
+      defaults: true,
+      oneofs: true,
+    });
+  return grpc.loadPackageDefinition(definition);
+}
+
+// A failed call: `code` is the numeric gRPC status, `codeName` its name (INVALID_ARGUMENT, ...).
+const CODE_NAMES = Object.fromEntries(Object.entries(grpc.status).map(([k, v]) => [v, k]));
+
+function wrapError(err) {
+  if (err && typeof err.code === 'number') err.codeName = CODE_NAMES[err.code] || 'UNKNOWN';
+  return err;
+}
+
+function serviceConfig(retryUnavailable, roundRobin) {
+  const config = {};
+  if (roundRobin) config.loadBalancingConfig = [{ round_robin: {} }];
+  if (retryUnavailable) {
+    config.methodConfig = [{
+      name: [{ service: 'attnserve.v1.Embedder' }, { service: 'grpc.health.v1.Health' }],
+      retryPolicy: {
+        maxAttempts: 4,
+        initialBackoff: '0.1s',
+        maxBackoff: '1s',
+        backoffMultiplier: 2,
+        retryableStatusCodes: ['UNAVAILABLE'],
+      },
+    }];
+  }
+  return JSON.stringify(config);
+}
+
+// PEM as a Buffer, as text, or as the path of a file.
+function readPem(value) {
+  if (value == null || Buffer.isBuffer(value)) return value || null;
+  if (value.includes('-----BEGIN')) return Buffer.from(value);
+  return fs.readFileSync(value);
+}
+
+// An Input from a string, a [text, textPair] pair of strings, an array of token ids (used as
+// given: no special tokens are added) or an Input object ({text}, {token_ids: {ids}}).
+function toInput(item) {
+  if (typeof item === 'string') return { text: item };
+  if (Array.isArray(item) && item.length === 2 && item.every((s) => typeof s === 'string')) {
+    return { text: item[0], text_pair: item[1] };
+  }
+  if (Array.isArray(item) && item.every(Number.isInteger)) return { token_ids: { ids: item } };
+  if (item && typeof item === 'object') return item;
+  throw new TypeError(`an input is a string, a [text, textPair] pair, token ids or an Input; got ${item}`);
+}
+
+const POOLING = { cls: 'POOLING_CLS', mean: 'POOLING_MEAN', max: 'POOLING_MAX' };
+
+class EmbedderClient {
+  // target: "host:port", or "dns:///name:port" with roundRobin to balance over a headless Service.
+  constructor(target = 'localhost:50051', options = {}) {
+    const {
+      tls = false, caPem, clientCertPem, clientKeyPem, serverName, apiKey,
+      timeoutMs = 60000, retryUnavailable = true, roundRobin = false,
+      maxMessageBytes = 64 << 20, protoDir = DEFAULT_PROTO_DIR,
+    } = options;
+    if ((clientCertPem == null) !== (clientKeyPem == null)) {
+      throw new Error('clientCertPem and clientKeyPem go together');
+    }
+    const api = loadApi(protoDir);
+    const channelOptions = {
+      'grpc.max_receive_message_length': maxMessageBytes,
+      'grpc.max_send_message_length': maxMessageBytes,
+      'grpc.service_config': serviceConfig(retryUnavailable, roundRobin),
+    };
+    if (serverName) {
+      channelOptions['grpc.ssl_target_name_override'] = serverName;
+      channelOptions['grpc.default_authority'] = serverName;
+    }
+    const creds = (tls || caPem != null || clientCertPem != null)
+      ? grpc.credentials.createSsl(readPem(caPem), readPem(clientKeyPem), readPem(clientCertPem))
+      : grpc.credentials.createInsecure();
+    this.embedder = new api.attnserve.v1.Embedder(target, creds, channelOptions);
+    // Shares the embedder's channel: one connection for both services.
+    this.healthStub = new api.grpc.health.v1.Health(target, creds,
+      { ...channelOptions, channelOverride: this.embedder.getChannel() });
+    this.timeoutMs = timeoutMs;
+    this.metadata = new grpc.Metadata();
+    if (apiKey) this.metadata.set('authorization', `Bearer ${apiKey}`);
+  }
+
+  close() {
+    this.embedder.close();
+  }
+
+  callOptions(timeoutMs) {
+    const ms = timeoutMs === undefined ? this.timeoutMs : timeoutMs;
+    return ms == null ? {} : { deadline: new Date(Date.now() + ms) };
+  }
+
+  unary(stub, method, request, timeoutMs) {
+    return new Promise((resolve, reject) => {
+      stub[method](request, this.metadata, this.callOptions(timeoutMs), (err, response) => {
+        if (err) reject(wrapError(err)); else resolve(response);
+      });
+    });
+  }
+
+  // An EmbedRequest from inputs and options {pooling: 'cls'|'mean'|'max', normalize, truncate,
+  // truncateLeft, dimensions, tokenEmbeddings}.
+  embedRequest(inputs, options = {}) {
+    const request = {
+      inputs: inputs.map(toInput),
+      pooling: options.pooling ? POOLING[options.pooling] : 'POOLING_UNSPECIFIED',
+      dimensions: options.dimensions || 0,
+      return_token_embeddings: !!options.tokenEmbeddings,
+    };
+    if (options.pooling && !request.pooling) {
+      throw new Error(`pooling must be cls, mean or max; was ${options.pooling}`);
+    }
+    if (options.normalize !== undefined) request.normalize = options.normalize;
+    if (options.truncate !== undefined) request.truncate = options.truncate;
+    if (options.truncateLeft) request.truncation_direction = 'TRUNCATION_DIRECTION_LEFT';
+    return request;
+  }
+
+  // Embed: resolves to the EmbedResponse (one embedding per input, in order).
+  embed(inputs, options = {}) {
+    return this.unary(this.embedder, 'Embed', this.embedRequest(inputs, options), options.timeoutMs);
+  }
+
+  // The pooled vectors of `texts` (arrays of numbers).
+  async embedTexts(texts, options = {}) {
+    const response = await this.embed(texts, options);
+    return response.embeddings.map((e) => e.values);
+  }
+
+  // EmbedStream: a grpc-js duplex stream. write() EmbedRequests (see embedRequest), read one
+  // EmbedResponse per request, in order ('data' events), end() when done; an 'error' event
+  // carries the final status of a failed stream (err.code: see `status`).
+  embedStream(timeoutMs) {
+    return this.embedder.EmbedStream(this.metadata, this.callOptions(timeoutMs));
+  }
+
+  tokenize(inputs, { addSpecialTokens = true, truncate = false, timeoutMs } = {}) {
+    const request = { inputs: inputs.map(toInput), add_special_tokens: addSpecialTokens, truncate };
+    return this.unary(this.embedder, 'Tokenize', request, timeoutMs);
+  }
+
+  info({ timeoutMs } = {}) {
+    return this.unary(this.embedder, 'Info', {}, timeoutMs);
+  }
+
+  // Resolves to the serving status name of `service` ('' = the whole server): 'SERVING', ...
+  async health(service = '', { timeoutMs } = {}) {
+    const response = await this.unary(this.healthStub, 'Check', { service }, timeoutMs);
+    return response.status;
+  }
+}
+
+module.exports = { EmbedderClient, toInput, status: grpc.status };
