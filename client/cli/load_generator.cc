@@ -12,10 +12,15 @@
 #include "absl/synchronization/mutex.h"
 
 namespace attnserve::client {
-namespace {
+const std::vector<std::string>& CandidateWords() {
+  static const auto* words = new std::vector<std::string>{
+      "the",  "model", "search", "vector", "fast", "query",  "language", "token",  "network",
+      "data", "text",  "time",   "world",  "city", "water",  "house",    "music",  "school",
+      "day",  "book",  "light",  "game",   "road", "family", "system",   "people", "small"};
+  return *words;
+}
 
-constexpr const char* kWords[] = {"the",      "model", "search",  "vector", "fast",    "query",
-                                  "language", "token", "network", "data",   "service", "text"};
+namespace {
 
 // A pool of requests drawn once, cycled through during the run.
 std::vector<v1::EmbedRequest> MakeRequests(const LoadOptions& o, int count) {
@@ -31,8 +36,11 @@ std::vector<v1::EmbedRequest> MakeRequests(const LoadOptions& o, int count) {
       v1::Input* in = r.add_inputs();
       if (o.text) {
         std::string s;
-        for (int w = 0; w < n - 2; ++w) absl::StrAppend(&s, w ? " " : "", kWords[rng() % 12]);
-        in->set_text(s.empty() ? "the" : s);
+        const auto& words = o.words.empty() ? CandidateWords() : o.words;
+        for (int w = 0; w < n - 2; ++w) {
+          absl::StrAppend(&s, w ? " " : "", words[rng() % words.size()]);
+        }
+        in->set_text(s.empty() ? words[0] : s);
       } else {
         auto* ids = in->mutable_token_ids();
         ids->add_ids(101);

@@ -25,6 +25,9 @@ struct LoadOptions {
   int max_tokens = 16;
   int inputs_per_request = 1;
   bool text = false;  // send text of random words instead of token ids
+  // Text mode: words the server's tokenizer keeps as one token each (see SingleTokenWords), so
+  // an input of N tokens is N - 2 words and the lengths mean the same with text as with ids.
+  std::vector<std::string> words;
   uint32_t seed = 1;
   int vocab_size = 0;        // from Info
   int max_input_length = 0;  // from Info
@@ -44,6 +47,9 @@ struct LoadResult {
   double refused_p99_ms = 0, refused_max_ms = 0;
   double offered_per_s = 0;  // open loop: the requests actually sent per second
 };
+
+// Candidate words for text mode; the caller keeps those that tokenize to one token.
+const std::vector<std::string>& CandidateWords();
 
 // `clients` are used round-robin (several channels = several connections).
 LoadResult RunClosedLoop(std::vector<std::unique_ptr<EmbedderClient>>& clients, int concurrency,

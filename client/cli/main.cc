@@ -185,6 +185,16 @@ int Load(EmbedderClient& client) {
   o.warmup = absl::Seconds(absl::GetFlag(FLAGS_warmup));
   o.inputs_per_request = std::max(1, absl::GetFlag(FLAGS_inputs_per_request));
   o.text = absl::GetFlag(FLAGS_text);
+  if (o.text) {
+    v1::TokenizeRequest req;  // keep the words this model's vocabulary has as one token
+    for (const std::string& w : CandidateWords()) req.add_inputs()->set_text(w);
+    auto resp = client.Tokenize(req);
+    if (!resp.ok()) return Fail(absl::StrCat("Tokenize: ", resp.status().ToString()));
+    for (int i = 0; i < resp->tokens_size(); ++i) {
+      if (resp->tokens(i).ids_size() == 1) o.words.push_back(CandidateWords()[i]);
+    }
+    if (o.words.empty()) return Fail("--text: no candidate word is a single token of this model");
+  }
   std::vector<std::string> range = absl::StrSplit(absl::GetFlag(FLAGS_lengths), ':');
   if (range.size() != 2 || !absl::SimpleAtoi(range[0], &o.min_tokens) ||
       !absl::SimpleAtoi(range[1], &o.max_tokens) || o.min_tokens < 2 ||

@@ -18,6 +18,14 @@ echo "$table"
 grep -q '^mode *level *req/s' <<<"$table"
 grep -Eq '^closed +2 +[0-9.]+ ' <<<"$table"
 
+# Text mode: every input is exactly N tokens ([CLS] + N - 2 one-token words + [SEP]).
+"$CLI" --target "$ATTN_TARGET" load --lengths 12:12 --duration 0.5 --warmup 0 --concurrency 1 \
+  --text --json >"$tmp/text.json"
+/usr/bin/python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))[0]
+assert r["ok"] > 0 and r["tokens"] == 12 * r["ok"], r' "$tmp/text.json"
+
 "$CLI" "${common[@]}" --concurrency 1,4 --rate 50 --json >"$tmp/sweep.json"
 /usr/bin/python3 - "$tmp/sweep.json" <<'PY'
 import json, sys
