@@ -38,6 +38,9 @@ ABSL_FLAG(int64_t, max_queue_delay_us, 0,
 ABSL_FLAG(int64_t, max_queued_tokens, 32768,
           "serve: tokens waiting in the queue before requests get RESOURCE_EXHAUSTED (bounds the "
           "queueing latency to about this / tokens per second)");
+ABSL_FLAG(int, compute_nice, 0,
+          "serve: nice value (0..19) of the compute threads; above 0, taking in, refusing and "
+          "answering calls preempts a running batch (faster refusals, less throughput)");
 ABSL_FLAG(int, max_inputs_per_request, 512, "serve: inputs in one Embed request");
 ABSL_FLAG(int, max_input_length, 0,
           "serve: tokens per input incl. special tokens; 0 = the model's max_seq_length");
@@ -95,6 +98,7 @@ absl::StatusOr<ServerOptions> OptionsFromFlags() {
   o.batching.max_batch_size = absl::GetFlag(FLAGS_max_batch_size);
   o.batching.max_queue_delay = absl::Microseconds(absl::GetFlag(FLAGS_max_queue_delay_us));
   o.batching.max_queued_tokens = absl::GetFlag(FLAGS_max_queued_tokens);
+  o.batching.compute_nice = absl::GetFlag(FLAGS_compute_nice);
   o.limits.max_inputs_per_request = absl::GetFlag(FLAGS_max_inputs_per_request);
   o.limits.max_input_length = absl::GetFlag(FLAGS_max_input_length);
   o.limits.truncate_by_default = absl::GetFlag(FLAGS_truncate);

@@ -1,6 +1,11 @@
 #include "core/batching/batcher.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <vector>
 
 #include "core/model/bert_encoder.h"
@@ -64,6 +69,12 @@ void Batcher::ResponderLoop() {
 
 void Batcher::WorkerLoop() {
   const BatchingOptions& options = queue_->options();
+  // Before the first parallel region: the OpenMP threads this thread starts inherit its nice.
+  if (options.compute_nice > 0 &&
+      setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), options.compute_nice) != 0) {
+    ATTN_LOG(WARNING) << "compute threads keep their priority: setpriority: "
+                      << std::strerror(errno);
+  }
   absl::StatusOr<std::unique_ptr<BertEncoder>> encoder = BertEncoder::Create(model_);
   if (encoder.ok()) {
     (*encoder)->Reserve(options.max_batch_tokens, options.max_sequence_tokens);

@@ -1,7 +1,10 @@
 #include "core/batching/batcher.h"
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include <gmock/gmock.h>
@@ -159,6 +162,34 @@ TEST(BatcherTest, ShutdownAnswersEverythingQueuedThenRefuses) {
   auto late = std::make_shared<EmbedJob>(std::vector<SequenceInput>{{{1}, {}, false}}, OutputSpec{},
                                          absl::InfiniteFuture(), nullptr);
   EXPECT_EQ(batcher->Submit(late).code(), absl::StatusCode::kUnavailable);
+}
+
+// Nice values of this process's threads, from /proc/self/task/TID/stat (field 19).
+std::vector<int> ThreadNiceValues() {
+  std::vector<int> out;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream f(task.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    const size_t paren = stat.rfind(')');  // the name may hold spaces; fields follow ')'
+    if (paren == std::string::npos) continue;
+    std::istringstream rest(stat.substr(paren + 2));
+    std::string field;
+    for (int i = 3; i <= 19 && rest >> field; ++i) {
+      if (i == 19) out.push_back(std::stoi(field));
+    }
+  }
+  return out;
+}
+
+TEST(BatcherTest, ComputeThreadsRunAtTheConfiguredNice) {
+  BatchingOptions o = SmallBatches();
+  o.compute_nice = 7;
+  auto batcher = *Batcher::Start(DemoModel(), o, nullptr);
+  ASSERT_TRUE(batcher->WaitUntilReady().ok());  // the warm-up ran on the compute threads
+  EXPECT_THAT(ThreadNiceValues(), ::testing::Contains(7));
+  EXPECT_THAT(ThreadNiceValues(), ::testing::Contains(0));  // the caller's threads are untouched
+  o.compute_nice = 20;
+  EXPECT_THAT(o.Validate().message(), ::testing::HasSubstr("compute_nice must be in [0, 19]"));
 }
 
 }  // namespace
