@@ -7,7 +7,8 @@
 #   3. latency of one client sending 16-token texts vs the offline single-sequence latency;
 #   4. a concurrency sweep (latency percentiles vs throughput);
 #   5. overload: open loop at 4x the measured capacity: how fast refusals come back
-#      (RESOURCE_EXHAUSTED) and the p99 of admitted calls.
+#      (RESOURCE_EXHAUSTED) and the p99 of admitted calls, with the default queue (two batches
+#      of 16384 tokens) and with a latency budget (batches and queue of 2048 tokens).
 #   MODEL=~/.cache/attnserve-peers/models/minilm bench/serving.sh
 # The load generator runs on the same 2 cores as the server, as a co-located client would.
 set -euo pipefail
@@ -54,6 +55,10 @@ rate=$(python3 -c "import json; print(round(4 * json.load(open('$OUT/saturation_
 start_server --max-queued-tokens 32768
 load --rate "$rate" --lengths "$LENGTHS" > "$OUT/overload_4x.json"
 stop_server
+# The same overload with a latency budget: smaller batches and a queue of one batch.
+start_server --max-batch-tokens 2048 --max-queued-tokens 2048
+load --rate "$rate" --lengths "$LENGTHS" > "$OUT/overload_4x_small_queue.json"
+stop_server
 
 python3 - "$OUT" <<'PY'
 import json, sys
@@ -63,6 +68,7 @@ off, single = j("offline.json"), j("offline_single16.json")
 s1, s8 = j("saturation_1input.json")[0], j("saturation_8inputs.json")[0]
 lat = j("latency_text16.json")[0]
 over = j("overload_4x.json")[0]
+small = j("overload_4x_small_queue.json")[0]
 print(f"\n| measure | value | target |")
 print(f"|---|---|---|")
 print(f"| offline `attnserve bench` b32, lengths {off['lengths']} | {off['seq_per_s']:.1f} seq/s | |")
@@ -72,6 +78,7 @@ print(f"| offline single 16-token sequence | {single['median_s']*1e3:.2f} ms med
 print(f"| one client, 16-token texts, p50 / p99 | {lat['p50_ms']:.2f} / {lat['p99_ms']:.2f} ms (p50 = offline + {lat['p50_ms'] - single['median_s']*1e3:.2f} ms) | p50 <= offline + 1 ms |")
 print(f"| overload: open loop {over['level']:.0f} req/s (4x), sent {over['offered_per_s']:.0f}/s | {over['requests_per_s']:.0f} req/s admitted, refused {over['errors'].get('RESOURCE_EXHAUSTED', 0)}, refusal p99 {over['refused_p99_ms']:.2f} ms (max {over['refused_max_ms']:.2f}) | refusal <= 10 ms |")
 print(f"| overload: admitted calls p50 / p99 / max | {over['p50_ms']:.1f} / {over['p99_ms']:.1f} / {over['max_ms']:.1f} ms | bounded |")
+print(f"| same overload, --max-batch-tokens 2048 --max-queued-tokens 2048 | {small['requests_per_s']:.0f} req/s admitted, refused {small['errors'].get('RESOURCE_EXHAUSTED', 0)}, refusal p99 {small['refused_p99_ms']:.2f} ms (max {small['refused_max_ms']:.2f}); admitted p50 / p99 / max {small['p50_ms']:.1f} / {small['p99_ms']:.1f} / {small['max_ms']:.1f} ms | bounded |")
 print("\nconcurrency sweep (closed loop, lengths as above):")
 print("| concurrency | seq/s | p50 ms | p90 ms | p99 ms | max ms |")
 print("|---|---|---|---|---|---|")

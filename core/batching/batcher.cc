@@ -1,5 +1,6 @@
 #include "core/batching/batcher.h"
 
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -50,6 +51,7 @@ void Batcher::Respond(std::shared_ptr<EmbedJob> job, absl::Status status) {
 }
 
 void Batcher::ResponderLoop() {
+  pthread_setname_np(pthread_self(), "attn-respond");
   while (true) {
     std::pair<std::shared_ptr<EmbedJob>, absl::Status> next;
     {
@@ -69,6 +71,8 @@ void Batcher::ResponderLoop() {
 
 void Batcher::WorkerLoop() {
   const BatchingOptions& options = queue_->options();
+  // The OpenMP threads this thread starts inherit the name: top -H shows the compute as one group.
+  pthread_setname_np(pthread_self(), "attn-compute");
   // Before the first parallel region: the OpenMP threads this thread starts inherit its nice.
   if (options.compute_nice > 0 &&
       setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), options.compute_nice) != 0) {

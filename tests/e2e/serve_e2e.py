@@ -113,8 +113,22 @@ def startup_failures():
         shutil.rmtree(work)
 
 
+def thread_names(pid):
+    names = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/comm") as f:
+            names.append(f.read().strip())
+    return names
+
+
 def serve_and_drain():
-    s = Server("--log-format", "json", "--drain-timeout-s", "20")
+    s = Server("--log-format", "json", "--drain-timeout-s", "20", "--threads", "2")
+    # The compute runs on 2 threads (the worker and its OpenMP team, named attn-compute), and
+    # no OpenMP team is left on the main thread from loading the model: threads beyond the
+    # cores make libgomp sleep at every barrier instead of spinning (measured: +45 % latency).
+    names = thread_names(s.proc.pid)
+    if names.count("attn-compute") != 2 or names.count("attnserve") != 1:
+        fail(f"want 2 compute threads and only the main thread unnamed; threads: {names}")
     info = json.loads(cli(s.port, "info").stdout)
     assert info["model_id"] == "demo" and info["hidden_size"] == 128, info
     out = cli(s.port, "embed", "hello world", "the quick brown fox").stdout.splitlines()
