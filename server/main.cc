@@ -51,7 +51,7 @@ constexpr char kUsage[] =
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(kUsage);
+  attnserve::SetUsage(kUsage);
   std::vector<std::string> args = attnserve::ParseCommandLineWithDashes(argc, argv);
   if (args.empty()) {
     std::fprintf(stderr, "%s\n", kUsage);

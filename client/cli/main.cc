@@ -244,7 +244,7 @@ int Load(EmbedderClient& client) {
 
 int main(int argc, char** argv) {
   using namespace attnserve::client;  // NOLINT
-  absl::SetProgramUsageMessage(kUsage);
+  attnserve::SetUsage(kUsage);
   std::vector<std::string> args = attnserve::ParseCommandLineWithDashes(argc, argv);
   if (args.empty()) {
     std::fprintf(stderr, "%s\n", kUsage);

@@ -12,8 +12,24 @@
 #include <vector>
 
 #include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
+#include "absl/strings/string_view.h"
 
 namespace attnserve {
+
+// The usage message, and `--help` listing this program's own flags (Abseil's default lists only
+// the flags defined in a file named like the binary, which here is none of them).
+inline void SetUsage(absl::string_view usage) {
+  absl::SetProgramUsageMessage(usage);
+  absl::FlagsUsageConfig config;
+  config.contains_help_flags = [](absl::string_view path) {
+    return !absl::StrContains(path, "absl/");
+  };
+  config.contains_helpshort_flags = config.contains_help_flags;
+  absl::SetFlagsUsageConfig(config);
+}
 
 // Parses the flags (exits with a message on a bad one, as absl::ParseCommandLine) and returns
 // the positional arguments after the program name.
