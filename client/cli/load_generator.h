@@ -25,7 +25,7 @@ struct LoadOptions {
   int max_tokens = 16;
   int inputs_per_request = 1;
   bool text = false;  // send text of random words instead of token ids
-  // Text mode: words the server's tokenizer keeps as one token each (see SingleTokenWords), so
+  // Text mode: words the server's tokenizer keeps as one token each (from CandidateWords()), so
   // an input of N tokens is N - 2 words and the lengths mean the same with text as with ids.
   std::vector<std::string> words;
   uint32_t seed = 1;
