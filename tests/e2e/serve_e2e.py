@@ -4,7 +4,8 @@ a real Prometheus (Debian's, on 127.0.0.1) and promtool.
 
     serve_e2e.py ATTNSERVE_BIN ATTNSERVE_CLI_BIN TEST [TEST...]
 
-Tests: startup_failures, serve_and_drain, metrics_prometheus. Python stdlib only.
+Tests: startup_failures, serve_and_drain, metrics_prometheus (Python stdlib only), reflection
+(Debian's python3-grpcio and python3-protobuf, and protoc).
 """
 import json
 import os
@@ -243,6 +244,77 @@ scrape_configs:
         shutil.rmtree(work)
         if s.stop() != 0:
             fail("server exit code != 0")
+
+
+def reflection():
+    """A server-reflection client, as grpcurl is: lists the services, fetches attnserve's API
+    descriptors from the server and calls Embed with a request built from them and JSON alone,
+    with no attnserve .proto and no generated attnserve code."""
+    import grpc
+    from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory
+
+    gen = tempfile.mkdtemp()
+    protos = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reflection")
+    subprocess.run(["protoc", f"--proto_path={protos}", f"--python_out={gen}",
+                    "attnserve_reflection/v1alpha/reflection.proto"], check=True)
+    sys.path.insert(0, gen)
+    from attnserve_reflection.v1alpha import reflection_pb2 as rpb
+
+    s = Server()
+    channel = grpc.insecure_channel(f"127.0.0.1:{s.port}")
+    reflect = channel.stream_stream(
+        "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+        request_serializer=rpb.ServerReflectionRequest.SerializeToString,
+        response_deserializer=rpb.ServerReflectionResponse.FromString)
+
+    def ask(**request):
+        (response,) = list(reflect(iter([rpb.ServerReflectionRequest(**request)]), timeout=10))
+        if response.HasField("error_response"):
+            fail(f"reflection {request}: {response.error_response}")
+        return response
+
+    services = {x.name for x in ask(list_services="").list_services_response.service}
+    want = {"attnserve.v1.Embedder", "grpc.health.v1.Health",
+            "grpc.reflection.v1alpha.ServerReflection"}
+    if not want <= services:
+        fail(f"reflection lists {sorted(services)}; want at least {sorted(want)}")
+
+    # The file declaring the service, and the files it imports (if any), into a fresh pool.
+    files = [descriptor_pb2.FileDescriptorProto.FromString(b) for b in ask(
+        file_containing_symbol="attnserve.v1.Embedder").file_descriptor_response.file_descriptor_proto]
+    pool, added = descriptor_pool.DescriptorPool(), set()
+    while len(added) < len(files):
+        ready = [f for f in files if f.name not in added and set(f.dependency) <= added]
+        if not ready:
+            fail(f"reflection: unresolved imports in {[f.name for f in files]}")
+        for f in ready:
+            pool.Add(f)
+            added.add(f.name)
+    service = pool.FindServiceByName("attnserve.v1.Embedder")
+    methods = {m.name for m in service.methods}
+    if not {"Embed", "EmbedStream", "Tokenize", "Info"} <= methods:
+        fail(f"attnserve.v1.Embedder has methods {sorted(methods)}")
+
+    embed = service.methods_by_name["Embed"]
+    factory = message_factory.MessageFactory(pool)
+    request_class = factory.GetPrototype(embed.input_type)
+    response_class = factory.GetPrototype(embed.output_type)
+    request = json_format.Parse('{"inputs": [{"text": "hello world"}], "normalize": true}',
+                                request_class())
+    call = channel.unary_unary("/attnserve.v1.Embedder/Embed",
+                               request_serializer=request_class.SerializeToString,
+                               response_deserializer=response_class.FromString)
+    got = json_format.MessageToDict(call(request, timeout=10))["embeddings"][0]["values"]
+    want_values = json.loads(cli(s.port, "embed", "--normalize=true", "hello world").stdout)["values"]
+    if len(got) != 128 or max(abs(a - b) for a, b in zip(got, want_values)) > 1e-6:
+        fail(f"Embed through reflection differs from attnserve-cli embed: {got[:4]} vs "
+             f"{want_values[:4]}")
+    channel.close()
+    shutil.rmtree(gen)
+    if s.stop() != 0:
+        fail("exit code after SIGTERM: " + s.output())
+    print(f"ok: reflection lists {sorted(services)}; Embed built from reflected descriptors "
+          f"matches the CLI")
 
 
 if __name__ == "__main__":
