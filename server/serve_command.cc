@@ -99,6 +99,7 @@ absl::StatusOr<ServerOptions> OptionsFromFlags() {
   o.batching.max_queue_delay = absl::Microseconds(absl::GetFlag(FLAGS_max_queue_delay_us));
   o.batching.max_queued_tokens = absl::GetFlag(FLAGS_max_queued_tokens);
   o.batching.compute_nice = absl::GetFlag(FLAGS_compute_nice);
+  o.batching.compute_threads = absl::GetFlag(FLAGS_threads);
   o.limits.max_inputs_per_request = absl::GetFlag(FLAGS_max_inputs_per_request);
   o.limits.max_input_length = absl::GetFlag(FLAGS_max_input_length);
   o.limits.truncate_by_default = absl::GetFlag(FLAGS_truncate);

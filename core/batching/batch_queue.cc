@@ -29,6 +29,10 @@ absl::Status BatchingOptions::Validate() const {
                                                    ") must hold the longest input (",
                                                    max_sequence_tokens, " tokens)"));
   }
+  if (compute_threads < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("compute_threads must be >= 0; was ", compute_threads));
+  }
   if (compute_nice < 0 || compute_nice > 19) {
     return absl::InvalidArgumentError(
         absl::StrCat("compute_nice must be in [0, 19]; was ", compute_nice));

@@ -42,6 +42,10 @@ struct BatchingOptions {
   int64_t max_queued_tokens = 32768;
   // Longest sequence the queue accepts (tokens); must fit in a batch. Default 512.
   int64_t max_sequence_tokens = 512;
+  // Threads of the compute thread's OpenMP team; 0 = the OpenMP default (OMP_NUM_THREADS, else
+  // one per core). Applied on the compute thread itself: omp_set_num_threads() called elsewhere
+  // (e.g. on the main thread) does not reach it.
+  int compute_threads = 0;
   // Nice value of the compute thread and of the oneDNN/OpenMP threads it starts (0..19). Above
   // 0, the threads that take requests in, refuse them and send answers preempt the compute on a
   // busy machine: measured with MiniLM at 4x overload on 2 cores, nice 10 cut the slowest

@@ -1,5 +1,6 @@
 #include "core/batching/batcher.h"
 
+#include <omp.h>
 #include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -79,6 +80,8 @@ void Batcher::WorkerLoop() {
     ATTN_LOG(WARNING) << "compute threads keep their priority: setpriority: "
                       << std::strerror(errno);
   }
+  if (options.compute_threads > 0) omp_set_num_threads(options.compute_threads);
+  compute_threads_ = omp_get_max_threads();
   absl::StatusOr<std::unique_ptr<BertEncoder>> encoder = BertEncoder::Create(model_);
   if (encoder.ok()) {
     (*encoder)->Reserve(options.max_batch_tokens, options.max_sequence_tokens);

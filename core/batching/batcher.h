@@ -51,6 +51,9 @@ class Batcher {
 
   const BatchQueue& queue() const { return *queue_; }
 
+  // The size of the compute thread's OpenMP team; valid once WaitUntilReady() returned.
+  int compute_threads() const { return compute_threads_; }
+
  private:
   Batcher(std::shared_ptr<const BertModel> model, std::unique_ptr<BatchQueue> queue,
           BatchObserver* observer)
@@ -68,6 +71,7 @@ class Batcher {
   BatchObserver* observer_;
   Notification ready_;
   absl::Status startup_status_;  // written by the worker before ready_ is notified
+  int compute_threads_ = 0;       // likewise
   std::thread worker_;
   std::thread responder_;
   bool shut_down_ = false;

@@ -1,6 +1,8 @@
 #include "core/batching/batcher.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -8,6 +10,7 @@
 #include <thread>
 
 #include <gmock/gmock.h>
+#include <omp.h>
 #include <gtest/gtest.h>
 
 #include "core/model/bert_encoder.h"
@@ -162,6 +165,35 @@ TEST(BatcherTest, ShutdownAnswersEverythingQueuedThenRefuses) {
   auto late = std::make_shared<EmbedJob>(std::vector<SequenceInput>{{{1}, {}, false}}, OutputSpec{},
                                          absl::InfiniteFuture(), nullptr);
   EXPECT_EQ(batcher->Submit(late).code(), absl::StatusCode::kUnavailable);
+}
+
+// Names of this process's threads (/proc/self/task/TID/comm).
+std::vector<std::string> ThreadNames() {
+  std::vector<std::string> out;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream f(task.path() / "comm");
+    std::string name;
+    std::getline(f, name);
+    out.push_back(name);
+  }
+  return out;
+}
+
+TEST(BatcherTest, ComputeThreadsSetTheTeamOnTheComputeThread) {
+  // The test's main thread asks for 2 (as a --threads flag parsed there would): that must not
+  // be what the compute thread gets. Not when the environment pins the team size: the TSan
+  // preset sets OMP_NUM_THREADS=1, since TSan cannot see into the uninstrumented OpenMP runtime.
+  if (std::getenv("OMP_NUM_THREADS") == nullptr) omp_set_num_threads(2);
+  BatchingOptions o = SmallBatches();
+  o.compute_threads = 1;
+  auto batcher = *Batcher::Start(DemoModel(), o, nullptr);
+  ASSERT_TRUE(batcher->WaitUntilReady().ok());
+  EXPECT_EQ(batcher->compute_threads(), 1);
+  // The worker names itself attn-compute and its OpenMP threads inherit the name: one of them.
+  const std::vector<std::string> names = ThreadNames();
+  EXPECT_EQ(std::count(names.begin(), names.end(), "attn-compute"), 1);
+  o.compute_threads = -1;
+  EXPECT_THAT(o.Validate().message(), ::testing::HasSubstr("compute_threads must be >= 0; was -1"));
 }
 
 // Nice values of this process's threads, from /proc/self/task/TID/stat (field 19).
