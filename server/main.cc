@@ -7,13 +7,11 @@
 #include <string>
 #include <vector>
 
-#include <omp.h>
-
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 
+#include "core/dnnl/dnnl_util.h"
 #include "core/util/command_line.h"
 #include "server/commands.h"
 
@@ -28,8 +26,7 @@ ABSL_FLAG(int, threads, 0, "Compute threads (OpenMP team size); 0 = one per core
 namespace attnserve {
 
 void ApplyThreadsFlag() {
-  const int threads = absl::GetFlag(FLAGS_threads);
-  if (threads > 0) omp_set_num_threads(threads);
+  core::SetComputeThreadsOnThisThread(absl::GetFlag(FLAGS_threads));
 }
 
 }  // namespace attnserve

@@ -8,7 +8,6 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <netdb.h>
-#include <omp.h>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -104,7 +103,7 @@ absl::StatusOr<std::unique_ptr<AttnServer>> AttnServer::Start(ServerOptions opti
   // spinning: measured +45 % single-request latency with MiniLM on 2 cores.
   absl::StatusOr<core::LoadedModel> loaded = absl::UnknownError("the model was not loaded");
   std::thread([&] {
-    if (options.batching.compute_threads > 0) omp_set_num_threads(options.batching.compute_threads);
+    core::SetComputeThreadsOnThisThread(options.batching.compute_threads);
     loaded = core::LoadModel(options.model);
   }).join();
   ATTN_ASSIGN_OR_RETURN(s->loaded_, std::move(loaded));

@@ -43,8 +43,8 @@ struct BatchingOptions {
   // Longest sequence the queue accepts (tokens); must fit in a batch. Default 512.
   int64_t max_sequence_tokens = 512;
   // Threads of the compute thread's OpenMP team; 0 = the OpenMP default (OMP_NUM_THREADS, else
-  // one per core). Applied on the compute thread itself: omp_set_num_threads() called elsewhere
-  // (e.g. on the main thread) does not reach it.
+  // one per core). Applied on the compute thread itself (SetComputeThreadsOnThisThread): set on
+  // another thread, e.g. the main thread, it would not reach it.
   int compute_threads = 0;
   // Nice value of the compute thread and of the oneDNN/OpenMP threads it starts (0..19). Above
   // 0, the threads that take requests in, refuse them and send answers preempt the compute on a

@@ -1,6 +1,5 @@
 #include "core/batching/batcher.h"
 
-#include <omp.h>
 #include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -10,6 +9,7 @@
 #include <cstring>
 #include <vector>
 
+#include "core/dnnl/dnnl_util.h"
 #include "core/model/bert_encoder.h"
 #include "core/model/embedder.h"
 #include "core/util/logging.h"
@@ -80,8 +80,7 @@ void Batcher::WorkerLoop() {
     ATTN_LOG(WARNING) << "compute threads keep their priority: setpriority: "
                       << std::strerror(errno);
   }
-  if (options.compute_threads > 0) omp_set_num_threads(options.compute_threads);
-  compute_threads_ = omp_get_max_threads();
+  compute_threads_ = SetComputeThreadsOnThisThread(options.compute_threads);
   absl::StatusOr<std::unique_ptr<BertEncoder>> encoder = BertEncoder::Create(model_);
   if (encoder.ok()) {
     (*encoder)->Reserve(options.max_batch_tokens, options.max_sequence_tokens);

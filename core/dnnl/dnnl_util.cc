@@ -27,6 +27,11 @@ void SetFlushDenormalsInTeam() {
   SetFlushDenormalsOnThisThread();
 }
 
+int SetComputeThreadsOnThisThread(int threads) {
+  if (threads > 0) omp_set_num_threads(threads);
+  return omp_get_max_threads();
+}
+
 bool FlushDenormalsEnabled() {
   return _MM_GET_FLUSH_ZERO_MODE() == _MM_FLUSH_ZERO_ON &&
          _MM_GET_DENORMALS_ZERO_MODE() == _MM_DENORMALS_ZERO_ON;

@@ -19,6 +19,11 @@ absl::Status DnnlErrorToStatus(const dnnl::error& e, absl::string_view context);
 // calls this before each forward pass (a few microseconds), so a team that grew or was recreated
 // is covered too.
 void SetFlushDenormalsInTeam();
+// Sizes the OpenMP team of the calling thread: `threads` > 0, or 0 for the OpenMP default
+// (OMP_NUM_THREADS, else one per core). The setting is per thread (libgomp keeps it in the
+// thread's own ICVs), so it must run on the thread that starts the parallel regions. Returns the
+// team size that thread now gets.
+int SetComputeThreadsOnThisThread(int threads);
 // True when FTZ and DAZ are both set on the calling thread.
 bool FlushDenormalsEnabled();
 
