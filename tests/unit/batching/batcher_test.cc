@@ -167,16 +167,21 @@ TEST(BatcherTest, ShutdownAnswersEverythingQueuedThenRefuses) {
   EXPECT_EQ(batcher->Submit(late).code(), absl::StatusCode::kUnavailable);
 }
 
-// Names of this process's threads (/proc/self/task/TID/comm).
-std::vector<std::string> ThreadNames() {
+// The contents of /proc/self/task/TID/<file> for each thread of this process.
+std::vector<std::string> PerThreadProcFile(const std::string& file) {
   std::vector<std::string> out;
   for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-    std::ifstream f(task.path() / "comm");
-    std::string name;
-    std::getline(f, name);
-    out.push_back(name);
+    std::ifstream f(task.path() / file);
+    out.emplace_back(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
   }
   return out;
+}
+
+// Names of this process's threads (comm, without its newline).
+std::vector<std::string> ThreadNames() {
+  std::vector<std::string> names = PerThreadProcFile("comm");
+  for (std::string& n : names) n = n.substr(0, n.find('\n'));
+  return names;
 }
 
 TEST(BatcherTest, ComputeThreadsSetTheTeamOnTheComputeThread) {
@@ -196,12 +201,10 @@ TEST(BatcherTest, ComputeThreadsSetTheTeamOnTheComputeThread) {
   EXPECT_THAT(o.Validate().message(), ::testing::HasSubstr("compute_threads must be >= 0; was -1"));
 }
 
-// Nice values of this process's threads, from /proc/self/task/TID/stat (field 19).
+// Nice values of this process's threads: field 19 of /proc/self/task/TID/stat.
 std::vector<int> ThreadNiceValues() {
   std::vector<int> out;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-    std::ifstream f(task.path() / "stat");
-    std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  for (const std::string& stat : PerThreadProcFile("stat")) {
     const size_t paren = stat.rfind(')');  // the name may hold spaces; fields follow ')'
     if (paren == std::string::npos) continue;
     std::istringstream rest(stat.substr(paren + 2));
