@@ -25,7 +25,7 @@ ctest --preset asan
 echo "=== TSan build + batching tests"
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan --target batching_unit_tests
-ctest --preset tsan -R '^(ShouldFlush|BatchingOptions|BatchQueue|Batcher)Test\.'
+ctest --preset tsan -R '^(ShouldFlush|BatchingOptions|BatchQueue|Batcher|ThreadPool)Test\.'
 
 echo "=== docker image test"
 ctest --preset docker

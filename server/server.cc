@@ -8,14 +8,13 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <netdb.h>
-#include <oneapi/dnnl/dnnl.hpp>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
-#include "core/dnnl/dnnl_util.h"
+#include "core/dnnl/backend.h"
 #include "core/util/logging.h"
 #include "core/util/status_macros.h"
 #include "server/version.h"
@@ -108,12 +107,13 @@ absl::StatusOr<std::unique_ptr<AttnServer>> AttnServer::Start(ServerOptions opti
   }).join();
   ATTN_ASSIGN_OR_RETURN(s->loaded_, std::move(loaded));
   const core::LoadedModel& m = s->loaded_;
+  const core::ModelSpec& spec = m.spec();
 
   RequestLimits& limits = options.limits;
-  if (limits.max_input_length == 0) limits.max_input_length = m.defaults.max_seq_length;
-  if (limits.max_input_length < 1 || limits.max_input_length > m.config.max_position_embeddings) {
+  if (limits.max_input_length == 0) limits.max_input_length = spec.defaults.max_seq_length;
+  if (limits.max_input_length < 1 || limits.max_input_length > spec.max_positions) {
     return absl::InvalidArgumentError(
-        absl::StrCat("max input length must be in [1, ", m.config.max_position_embeddings,
+        absl::StrCat("max input length must be in [1, ", spec.max_positions,
                      "] for this model; was ", limits.max_input_length));
   }
   if (limits.max_inputs_per_request < 1) {
@@ -127,10 +127,9 @@ absl::StatusOr<std::unique_ptr<AttnServer>> AttnServer::Start(ServerOptions opti
   s->options_ = options;
 
   s->registry_ = std::make_shared<prometheus::Registry>();
-  const dnnl_version_t* dv = dnnl_version();
   s->metrics_ = std::make_unique<ServerMetrics>(
-      *s->registry_, MetricsLabels{m.name, "bert", m.weights_dtype, kAttnserveVersion,
-                                   absl::StrCat(dv->major, ".", dv->minor, ".", dv->patch)});
+      *s->registry_, MetricsLabels{m.name, spec.architecture, spec.weights_dtype,
+                                   kAttnserveVersion, core::OneDnnVersion()});
   if (options.metrics_port >= 0) {
     const std::string addr = FormatAddress(options.metrics_host, options.metrics_port);
     try {
@@ -147,15 +146,17 @@ absl::StatusOr<std::unique_ptr<AttnServer>> AttnServer::Start(ServerOptions opti
 
   ATTN_ASSIGN_OR_RETURN(s->batcher_,
                         core::Batcher::Start(m.model, options.batching, s->metrics_.get()));
-  ServiceOptions service_options;
-  service_options.limits = limits;
-  service_options.api_keys = options.api_keys;
-  service_options.batching = options.batching;
-  service_options.server_version = kAttnserveVersion;
-  service_options.cpu_isa = std::string(core::DnnlCpuIsaName());
-  s->service_ = std::make_unique<EmbedderService>(
-      ServingModel{m.name, m.config, m.defaults, m.weights_dtype, m.tokenizer}, service_options,
-      s->batcher_.get(), s->metrics_.get());
+  RequestOptions request_options;
+  request_options.limits = limits;
+  request_options.api_keys = options.api_keys;
+  request_options.tokenizer_threads = options.tokenizer_threads;
+  request_options.batching = options.batching;
+  request_options.server_version = kAttnserveVersion;
+  request_options.cpu_isa = std::string(core::CpuIsaName());
+  ATTN_ASSIGN_OR_RETURN(s->handler_, RequestHandler::Create(ServingModel{m.name, spec, m.tokenizer},
+                                                            request_options, s->batcher_.get(),
+                                                            s->metrics_.get()));
+  s->service_ = std::make_unique<GrpcEmbedderService>(s->handler_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -182,7 +183,7 @@ absl::StatusOr<std::unique_ptr<AttnServer>> AttnServer::Start(ServerOptions opti
     s->batcher_->Shutdown();
     return absl::InternalError(absl::StrCat("the encoder failed to start: ", ready.message()));
   }
-  s->service_->SetReady(true);
+  s->handler_->SetReady(true);
   health->SetServingStatus("", true);
   health->SetServingStatus(kServiceName, true);
   return s;
@@ -194,22 +195,22 @@ void AttnServer::Drain(absl::Time deadline) {
   if (drained_) return;
   drained_ = true;
   if (server_ != nullptr) {
-    const double ok_before = metrics_->FinishedWithCode(grpc::StatusCode::OK);
-    const double cancelled_before = metrics_->FinishedWithCode(grpc::StatusCode::CANCELLED);
+    const double ok_before = metrics_->FinishedWithCode(absl::StatusCode::kOk);
+    const double cancelled_before = metrics_->FinishedWithCode(absl::StatusCode::kCancelled);
     const absl::Time start = absl::Now();
     grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
     health->SetServingStatus("", false);
     health->SetServingStatus(kServiceName, false);
     // Phase 1, listener still open: new calls get UNAVAILABLE from the service (a clean,
-    // retryable answer, while load balancers see NOT_SERVING), in-flight Embed calls finish.
-    service_->StartDraining();
-    service_->WaitForUnaryCalls(deadline);
+    // retryable answer, while load balancers see NOT_SERVING), in-flight unary calls finish.
+    handler_->StartDraining();
+    handler_->WaitForCalls(deadline);
     // Phase 2: gRPC stops listening and waits for what is left (open streams) until the
     // deadline, then cancels it; cancelled jobs are answered by the batcher before it stops.
     server_->Shutdown(absl::ToChronoTime(deadline));
-    ATTN_LOG(INFO) << "drain: " << metrics_->FinishedWithCode(grpc::StatusCode::OK) - ok_before
+    ATTN_LOG(INFO) << "drain: " << metrics_->FinishedWithCode(absl::StatusCode::kOk) - ok_before
                    << " calls finished OK and "
-                   << metrics_->FinishedWithCode(grpc::StatusCode::CANCELLED) - cancelled_before
+                   << metrics_->FinishedWithCode(absl::StatusCode::kCancelled) - cancelled_before
                    << " were cancelled in " << absl::FormatDuration(absl::Now() - start);
   }
   if (batcher_ != nullptr) batcher_->Shutdown();
@@ -217,12 +218,13 @@ void AttnServer::Drain(absl::Time deadline) {
 }
 
 std::string AttnServer::Banner() const {
-  const core::BertConfig& c = loaded_.config;
+  const core::ModelSpec& c = loaded_.spec();
   const core::BatchingOptions& b = options_.batching;
   return absl::StrCat(
-      "attnserve ", kAttnserveVersion, " serving model '", loaded_.name, "' (bert, ",
-      c.num_hidden_layers, " layers, hidden ", c.hidden_size, ", ", c.num_attention_heads,
-      " heads, weights ", loaded_.weights_dtype, ", compute fp32, max input ",
+      "attnserve ", kAttnserveVersion, " serving model '", loaded_.name, "' (", c.architecture,
+      ", ", c.num_layers, " layers, hidden ", c.hidden_size, ", ", c.num_heads,
+      " heads, weights ", c.weights_dtype, ", compute ", core::DTypeName(c.compute_dtype),
+      ", max input ",
       options_.limits.max_input_length, " tokens, ",
       loaded_.tokenizer ? "tokenizer loaded" : "no tokenizer: token ids only", ") on ",
       FormatAddress(options_.host, port_), options_.tls.cert_pem.empty() ? "" : " with TLS",
@@ -232,8 +234,8 @@ std::string AttnServer::Banner() const {
           ? absl::StrCat("on http://", FormatAddress(options_.metrics_host, metrics_port_),
                          "/metrics")
           : std::string("off"),
-      "; oneDNN isa ", core::DnnlCpuIsaName(), ", ", batcher_->compute_threads(),
-      " compute threads; batching: max ", b.max_batch_tokens, " tokens / ",
+      "; oneDNN isa ", core::CpuIsaName(), ", ", batcher_->compute_threads(),
+      " compute threads, ", options_.tokenizer_threads, " tokenizer threads; batching: max ", b.max_batch_tokens, " tokens / ",
       b.max_batch_size, " sequences per batch, queue delay ",
       absl::FormatDuration(b.max_queue_delay), ", queue limit ", b.max_queued_tokens,
       " tokens; model loaded in ", absl::StrFormat("%.2f s", loaded_.load_seconds));

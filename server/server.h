@@ -1,5 +1,6 @@
-// AttnServer: a running attnserve server — model, batcher, gRPC service (with health and
-// reflection), Prometheus endpoint — built from ServerOptions. `attnserve serve` is this plus
+// AttnServer: a running attnserve server — model, batcher, request handler (with its
+// tokenization threads), gRPC front end (with health and reflection), Prometheus endpoint —
+// built from ServerOptions. `attnserve serve` is this plus
 // flags and signals; the integration tests run it in-process on 127.0.0.1:0.
 //
 // Thread-safety: Start / Drain / destruction from one thread; the accessors are thread-safe.
@@ -19,8 +20,9 @@
 
 #include "core/batching/batcher.h"
 #include "core/model/model_loader.h"
-#include "server/embedder_service.h"
-#include "server/metrics.h"
+#include "server/grpc/embedder_service.h"
+#include "server/metrics/metrics.h"
+#include "server/requests/request_handler.h"
 
 namespace attnserve {
 
@@ -38,6 +40,7 @@ struct ServerOptions {
   int metrics_port = 9090;         // 0 = any free port, -1 = no metrics endpoint
   core::BatchingOptions batching;  // max_sequence_tokens is set from the input limit
   RequestLimits limits;            // max_input_length 0 = the model's max_seq_length
+  int tokenizer_threads = 2;       // threads that parse, validate and tokenize requests
   TlsOptions tls;
   std::vector<std::string> api_keys;
   int max_message_bytes = 64 << 20;
@@ -71,8 +74,11 @@ class AttnServer {
   std::unique_ptr<ServerMetrics> metrics_;
   std::shared_ptr<prometheus::Collectable> process_collector_;
   std::unique_ptr<prometheus::Exposer> exposer_;
+  // Destroyed in reverse order: the gRPC server, its service, the handler (whose tokenization
+  // threads may still queue work), then the batcher.
   std::unique_ptr<core::Batcher> batcher_;
-  std::unique_ptr<EmbedderService> service_;
+  std::unique_ptr<RequestHandler> handler_;
+  std::unique_ptr<GrpcEmbedderService> service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   int metrics_port_ = -1;

@@ -21,7 +21,7 @@
 
 #include "client/cli/load_generator.h"
 #include "client/embedder_client.h"
-#include "core/util/command_line.h"
+#include "client/cli/command_line.h"
 
 ABSL_FLAG(std::string, target, "localhost:50051", "server address host:port");
 ABSL_FLAG(bool, tls, false, "use TLS");

@@ -9,14 +9,13 @@
 #include <cstring>
 #include <vector>
 
-#include "core/dnnl/dnnl_util.h"
-#include "core/model/bert_encoder.h"
-#include "core/model/embedder.h"
+#include "core/dnnl/backend.h"
+#include "core/heads/embed_outputs.h"
 #include "core/util/logging.h"
 
 namespace attnserve::core {
 
-absl::StatusOr<std::unique_ptr<Batcher>> Batcher::Start(std::shared_ptr<const BertModel> model,
+absl::StatusOr<std::unique_ptr<Batcher>> Batcher::Start(std::shared_ptr<const Model> model,
                                                         const BatchingOptions& options,
                                                         BatchObserver* observer) {
   auto queue = BatchQueue::Create(options, observer);
@@ -81,18 +80,18 @@ void Batcher::WorkerLoop() {
                       << std::strerror(errno);
   }
   compute_threads_ = SetComputeThreadsOnThisThread(options.compute_threads);
-  absl::StatusOr<std::unique_ptr<BertEncoder>> encoder = BertEncoder::Create(model_);
-  if (encoder.ok()) {
-    (*encoder)->Reserve(options.max_batch_tokens, options.max_sequence_tokens);
+  absl::StatusOr<std::unique_ptr<Session>> session = model_->CreateSession();
+  if (session.ok()) {
+    (*session)->Reserve(options.max_batch_tokens, options.max_sequence_tokens);
     // Warm-up: the first passes touch the workspace and oneDNN's kernels.
     PackedBatch warm;
     warm.Add(std::vector<int32_t>(
         static_cast<size_t>(std::min<int64_t>(16, options.max_sequence_tokens)), 0));
     warm.Add(std::vector<int32_t>(static_cast<size_t>(options.max_sequence_tokens), 0));
-    if (auto r = (*encoder)->Forward(warm); !r.ok()) encoder = r.status();
+    if (auto r = (*session)->Forward(warm); !r.ok()) session = r.status();
   }
-  if (!encoder.ok()) {
-    startup_status_ = encoder.status();
+  if (!session.ok()) {
+    startup_status_ = session.status();
     ready_.Notify();
     // Nothing can be computed: answer whatever got queued until shutdown.
     queue_->Close();
@@ -117,7 +116,7 @@ void Batcher::WorkerLoop() {
       packed.Add(in.ids, in.type_ids);
       specs.push_back(job.spec());
     }
-    const absl::Status status = EmbedBatch(**encoder, packed, specs, outputs);
+    const absl::Status status = EmbedBatch(**session, packed, specs, outputs);
     const absl::Time end = absl::Now();
     if (observer_ != nullptr) {
       observer_->OnBatch(static_cast<int>(batch.items.size()), batch.tokens, end - start);

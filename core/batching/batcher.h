@@ -1,5 +1,6 @@
-// Batcher: the inference side of the server. Owns the BatchQueue, one worker thread that owns the
-// encoder (and so every oneDNN object: primitives must run on the thread that created them), and
+// Batcher: the inference side of the server, for any Model (core/model/model.h). Owns the
+// BatchQueue, one worker thread that owns the model's Session (and so every oneDNN object:
+// primitives must run on the thread that created them), and
 // one responder thread that answers finished jobs, so building responses never delays the next
 // forward pass.
 //
@@ -17,7 +18,7 @@
 #include "absl/status/statusor.h"
 
 #include "core/batching/batch_queue.h"
-#include "core/model/bert_model.h"
+#include "core/model/model.h"
 #include "core/util/mutex.h"
 
 namespace attnserve::core {
@@ -30,10 +31,10 @@ class BatchObserver : public QueueObserver {
 
 class Batcher {
  public:
-  // Starts the threads. The worker creates the encoder on itself, reserves its workspace for
+  // Starts the threads. The worker creates the model's session on itself, reserves its workspace for
   // full batches and runs warm-up passes; WaitUntilReady() tells when that is done. `observer`
   // may be null and must outlive the batcher.
-  static absl::StatusOr<std::unique_ptr<Batcher>> Start(std::shared_ptr<const BertModel> model,
+  static absl::StatusOr<std::unique_ptr<Batcher>> Start(std::shared_ptr<const Model> model,
                                                         const BatchingOptions& options,
                                                         BatchObserver* observer);
   ~Batcher();
@@ -55,7 +56,7 @@ class Batcher {
   int compute_threads() const { return compute_threads_; }
 
  private:
-  Batcher(std::shared_ptr<const BertModel> model, std::unique_ptr<BatchQueue> queue,
+  Batcher(std::shared_ptr<const Model> model, std::unique_ptr<BatchQueue> queue,
           BatchObserver* observer)
       : model_(std::move(model)), queue_(std::move(queue)), observer_(observer) {}
   void WorkerLoop();
@@ -66,7 +67,7 @@ class Batcher {
     return !responses_.empty() || responder_stop_;
   }
 
-  std::shared_ptr<const BertModel> model_;
+  std::shared_ptr<const Model> model_;
   std::unique_ptr<BatchQueue> queue_;
   BatchObserver* observer_;
   Notification ready_;

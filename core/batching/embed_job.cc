@@ -8,12 +8,20 @@ namespace attnserve::core {
 
 EmbedJob::EmbedJob(std::vector<SequenceInput> inputs, OutputSpec spec, absl::Time deadline,
                    Callback callback)
-    : inputs_(std::move(inputs)),
-      spec_(spec),
-      deadline_(deadline),
-      callback_(std::move(callback)),
-      outputs_(inputs_.size()),
-      remaining_(static_cast<int>(inputs_.size())) {
+    : EmbedJob(deadline, std::move(callback)) {
+  SetInputs(std::move(inputs), spec);
+}
+
+EmbedJob::EmbedJob(absl::Time deadline, Callback callback)
+    : deadline_(deadline), callback_(std::move(callback)), remaining_(0) {}
+
+void EmbedJob::SetInputs(std::vector<SequenceInput> inputs, OutputSpec spec) {
+  ATTN_CHECK_MSG(inputs_.empty(), "EmbedJob::SetInputs called twice");
+  inputs_ = std::move(inputs);
+  spec_ = spec;
+  outputs_.resize(inputs_.size());
+  remaining_.store(static_cast<int>(inputs_.size()), std::memory_order_relaxed);
+  num_tokens_ = 0;
   for (const SequenceInput& in : inputs_) num_tokens_ += static_cast<int64_t>(in.ids.size());
 }
 

@@ -18,7 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 
-#include "core/model/embedder.h"
+#include "core/heads/embed_outputs.h"
 
 namespace attnserve::core {
 
@@ -37,8 +37,14 @@ class EmbedJob {
 
   EmbedJob(std::vector<SequenceInput> inputs, OutputSpec spec, absl::Time deadline,
            Callback callback);
+  // A job whose inputs are not known yet (the request is still being tokenized): SetInputs()
+  // gives them before the job is queued. Until then it can be cancelled and finished.
+  EmbedJob(absl::Time deadline, Callback callback);
   EmbedJob(const EmbedJob&) = delete;
   EmbedJob& operator=(const EmbedJob&) = delete;
+
+  // Sets the inputs of a job created without them. Call once, before the job is queued.
+  void SetInputs(std::vector<SequenceInput> inputs, OutputSpec spec);
 
   int num_sequences() const { return static_cast<int>(inputs_.size()); }
   int64_t num_tokens() const { return num_tokens_; }

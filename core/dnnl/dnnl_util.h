@@ -1,4 +1,5 @@
-// Small oneDNN helpers shared by the encoder: error conversion and denormal control.
+// Small oneDNN helpers shared by the kernels: error conversion and denormal control. Code outside
+// the kernels uses core/dnnl/backend.h, which does not include oneDNN.
 #ifndef ATTNSERVE_CORE_DNNL_DNNL_UTIL_H_
 #define ATTNSERVE_CORE_DNNL_DNNL_UTIL_H_
 
@@ -8,6 +9,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+
+#include "core/dnnl/backend.h"
 
 namespace attnserve::core {
 
@@ -19,16 +22,6 @@ absl::Status DnnlErrorToStatus(const dnnl::error& e, absl::string_view context);
 // calls this before each forward pass (a few microseconds), so a team that grew or was recreated
 // is covered too.
 void SetFlushDenormalsInTeam();
-// Sizes the OpenMP team of the calling thread: `threads` > 0, or 0 for the OpenMP default
-// (OMP_NUM_THREADS, else one per core). The setting is per thread (libgomp keeps it in the
-// thread's own ICVs), so it must run on the thread that starts the parallel regions. Returns the
-// team size that thread now gets.
-int SetComputeThreadsOnThisThread(int threads);
-// True when FTZ and DAZ are both set on the calling thread.
-bool FlushDenormalsEnabled();
-
-// The ISA oneDNN dispatches to on this CPU ("avx512_core_vnni", ...), for banners and reports.
-absl::string_view DnnlCpuIsaName();
 
 }  // namespace attnserve::core
 

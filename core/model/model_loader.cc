@@ -7,8 +7,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/types/optional.h"
 
-#include "core/model/demo_model.h"
+#include "core/model/bert/demo_model.h"
+#include "core/model/registry.h"
 #include "core/model/safetensors.h"
 #include "core/model/weights_reader.h"
 #include "core/util/file.h"
@@ -69,9 +71,9 @@ absl::Status ApplyPoolingConfig(const fs::path& path, EmbeddingDefaults& d) {
 }  // namespace
 
 absl::StatusOr<EmbeddingDefaults> ReadEmbeddingDefaults(const fs::path& dir,
-                                                        const BertConfig& config) {
+                                                        int max_positions) {
   EmbeddingDefaults d;
-  d.max_seq_length = config.max_position_embeddings;
+  d.max_seq_length = max_positions;
   fs::path pooling_config = dir / "1_Pooling" / "config.json";
 
   const fs::path modules_path = dir / "modules.json";
@@ -110,14 +112,14 @@ absl::StatusOr<EmbeddingDefaults> ReadEmbeddingDefaults(const fs::path& dir,
             st_config.string(), ": max_seq_length must be a positive integer; was ", it->dump()));
       }
       d.max_seq_length = static_cast<int>(
-          std::min<long long>(it->get<long long>(), config.max_position_embeddings));
+          std::min<long long>(it->get<long long>(), max_positions));
     }
   }
   return d;
 }
 
 absl::StatusOr<std::shared_ptr<const Tokenizer>> LoadTokenizer(const std::string& name_or_dir,
-                                                               const BertConfig* config) {
+                                                               const ModelSpec* spec) {
   std::unique_ptr<Tokenizer> tokenizer;
   if (name_or_dir == kDemoModelName) {
     BertTokenizerOptions options;  // uncased, as bert-base-uncased
@@ -128,10 +130,10 @@ absl::StatusOr<std::shared_ptr<const Tokenizer>> LoadTokenizer(const std::string
     if (!fs::exists(dir / "tokenizer.json") && !fs::exists(dir / "vocab.txt")) return nullptr;
     ATTN_ASSIGN_OR_RETURN(tokenizer, Tokenizer::FromModelDir(dir));
   }
-  if (config != nullptr && tokenizer->vocab_size() > config->vocab_size) {
+  if (spec != nullptr && tokenizer->vocab_size() > spec->vocab_size) {
     return absl::InvalidArgumentError(
         absl::StrCat("the tokenizer of '", name_or_dir, "' has ", tokenizer->vocab_size(),
-                     " ids but config.json's vocab_size is ", config->vocab_size,
+                     " ids but config.json's vocab_size is ", spec->vocab_size,
                      ": its ids would index outside the embedding table"));
   }
   return std::shared_ptr<const Tokenizer>(std::move(tokenizer));
@@ -140,15 +142,20 @@ absl::StatusOr<std::shared_ptr<const Tokenizer>> LoadTokenizer(const std::string
 absl::StatusOr<LoadedModel> LoadModel(const std::string& name_or_dir) {
   const auto start = std::chrono::steady_clock::now();
   LoadedModel out;
+  std::string config_text, config_source;
+  std::unique_ptr<WeightsReader> weights;
+  std::string weights_dtype;
+  absl::optional<EmbeddingDefaults> defaults;  // the demo's own
+  fs::path dir;
   if (name_or_dir == kDemoModelName) {
     out.name = kDemoModelName;
-    out.config = DemoConfig();
-    out.defaults = DemoEmbeddingDefaults();
-    out.weights_dtype = "F32";
-    auto weights = MakeDemoWeights(out.config);
-    ATTN_ASSIGN_OR_RETURN(out.model, BertModel::FromWeights(out.config, *weights));
+    config_text = DemoConfigJson();
+    config_source = "demo model config";
+    weights = MakeDemoWeights(DemoConfig());
+    weights_dtype = "F32";
+    defaults = DemoEmbeddingDefaults();
   } else {
-    const fs::path dir(name_or_dir);
+    dir = fs::path(name_or_dir);
     if (!fs::is_directory(dir)) {
       return absl::NotFoundError(absl::StrCat("model directory '", name_or_dir,
                                               "' does not exist (use --model demo for the "
@@ -158,10 +165,39 @@ absl::StatusOr<LoadedModel> LoadModel(const std::string& name_or_dir) {
     out.name = fs::absolute(dir).lexically_normal().filename().string();
     if (out.name.empty()) out.name = fs::absolute(dir).lexically_normal().parent_path().filename();
     const fs::path config_path = dir / "config.json";
-    ATTN_ASSIGN_OR_RETURN(std::string config_text, ReadFileToString(config_path));
-    ATTN_ASSIGN_OR_RETURN(out.config, BertConfig::FromJson(config_text, config_path.string()));
-    ATTN_ASSIGN_OR_RETURN(out.defaults, ReadEmbeddingDefaults(dir, out.config));
+    config_source = config_path.string();
+    ATTN_ASSIGN_OR_RETURN(config_text, ReadFileToString(config_path));
+  }
 
+  // config.json's model_type picks the family; configs from before model_type existed are BERT.
+  std::string model_type = "bert";
+  {
+    const json j = json::parse(config_text, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) {
+      return absl::InvalidArgumentError(absl::StrCat(config_source, ": not valid JSON"));
+    }
+    if (!j.is_object()) {
+      return absl::InvalidArgumentError(absl::StrCat(config_source, ": not a JSON object"));
+    }
+    if (const auto it = j.find("model_type"); it != j.end()) {
+      if (!it->is_string()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(config_source, ": model_type must be a string; was ", it->dump()));
+      }
+      model_type = it->get<std::string>();
+    }
+  }
+  ATTN_ASSIGN_OR_RETURN(const ModelFamily* family, FindModelFamily(model_type, config_source));
+  ATTN_ASSIGN_OR_RETURN(std::unique_ptr<FamilyConfig> config,
+                        family->ParseConfig(config_text, config_source));
+  ModelSpec spec = config->spec;
+  if (defaults.has_value()) {
+    spec.defaults = *defaults;
+  } else {
+    ATTN_ASSIGN_OR_RETURN(spec.defaults, ReadEmbeddingDefaults(dir, spec.max_positions));
+  }
+
+  if (weights == nullptr) {
     const fs::path weights_path = dir / "model.safetensors";
     if (!fs::exists(weights_path)) {
       return absl::NotFoundError(absl::StrCat(
@@ -176,11 +212,13 @@ absl::StatusOr<LoadedModel> LoadModel(const std::string& name_or_dir) {
       if (t.name.ends_with("position_ids")) continue;  // an int64 buffer, not a weight
       dtypes.insert(std::string(StDTypeName(t.dtype)));
     }
-    out.weights_dtype = dtypes.size() == 1 ? *dtypes.begin() : "mixed";
-    SafetensorsWeightsReader reader(std::move(file));
-    ATTN_ASSIGN_OR_RETURN(out.model, BertModel::FromWeights(out.config, reader));
+    weights_dtype = dtypes.size() == 1 ? *dtypes.begin() : "mixed";
+    weights = std::make_unique<SafetensorsWeightsReader>(std::move(file));
   }
-  ATTN_ASSIGN_OR_RETURN(out.tokenizer, LoadTokenizer(name_or_dir, &out.config));
+  spec.weights_dtype = weights_dtype;
+  ATTN_ASSIGN_OR_RETURN(out.model, family->Build(*config, std::move(spec), *weights));
+  weights.reset();  // unmaps the checkpoint
+  ATTN_ASSIGN_OR_RETURN(out.tokenizer, LoadTokenizer(name_or_dir, &out.model->spec()));
   out.load_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;

@@ -1,5 +1,6 @@
 // Loading a model by name: "demo" (built in) or a Hugging Face model directory:
-//   config.json                      architecture (BertConfig)
+//   config.json                      architecture: model_type picks the family
+//                                    (core/model/registry.h), which reads the rest
 //   model.safetensors                weights (F32 / F16 / BF16)
 //   modules.json, 1_Pooling/config.json, sentence_bert_config.json   (sentence-transformers,
 //                                    optional) default pooling, normalize, max_seq_length
@@ -13,8 +14,8 @@
 
 #include "absl/status/statusor.h"
 
-#include "core/model/bert_model.h"
-#include "core/model/config.h"
+#include "core/model/model.h"
+#include "core/model/model_spec.h"
 #include "core/tokenizer/tokenizer.h"
 
 namespace attnserve::core {
@@ -22,29 +23,30 @@ namespace attnserve::core {
 struct LoadedModel {
   std::string name;  // "demo" or the directory's base name
   std::string path;  // the directory, empty for the demo
-  BertConfig config;
-  EmbeddingDefaults defaults;
-  std::string weights_dtype;  // dtype of the checkpoint: "F32", "F16", "BF16" or "mixed"
-  std::shared_ptr<const BertModel> model;
+  std::shared_ptr<const Model> model;
   // nullptr when the directory has neither tokenizer.json nor vocab.txt (text inputs are then
   // an error: "the model has no tokenizer").
   std::shared_ptr<const Tokenizer> tokenizer;
   double load_seconds = 0.0;  // read + convert + pack
+
+  // The model's description: sizes, defaults, dtypes, outputs.
+  const ModelSpec& spec() const { return model->spec(); }
 };
 
 absl::StatusOr<LoadedModel> LoadModel(const std::string& name_or_dir);
 
 // Only the tokenizer of "demo" or a model directory (no weights): nullptr when the directory has
-// neither tokenizer.json nor vocab.txt. `config`, when given, is checked: a tokenizer with more
-// ids than config->vocab_size is an error.
+// neither tokenizer.json nor vocab.txt. `spec`, when given, is checked: a tokenizer with more
+// ids than spec->vocab_size is an error.
 absl::StatusOr<std::shared_ptr<const Tokenizer>> LoadTokenizer(const std::string& name_or_dir,
-                                                               const BertConfig* config = nullptr);
+                                                               const ModelSpec* spec = nullptr);
 
 // The sentence-transformers defaults declared in `dir` (EmbeddingDefaults' defaults where the
 // files are absent). Unsupported modules (Dense, ...) and pooling modes (weighted mean, last
 // token, several at once) are errors: silently ignoring them would return different vectors.
+// `max_positions` caps max_seq_length.
 absl::StatusOr<EmbeddingDefaults> ReadEmbeddingDefaults(const std::filesystem::path& dir,
-                                                        const BertConfig& config);
+                                                        int max_positions);
 
 }  // namespace attnserve::core
 

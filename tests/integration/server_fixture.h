@@ -12,8 +12,7 @@
 #include "absl/strings/str_cat.h"
 
 #include "client/embedder_client.h"
-#include "core/model/bert_encoder.h"
-#include "core/model/embedder.h"
+#include "core/heads/embed_outputs.h"
 #include "core/model/model_loader.h"
 #include "server/server.h"
 
@@ -47,7 +46,7 @@ class ServerTest : public ::testing::Test {
 
   // What the demo model gives for one input alone, computed in the test, not by the server.
   std::vector<float> EmbedAlone(const core::SequenceInput& in, const core::OutputSpec& spec) {
-    if (alone_ == nullptr) alone_ = *core::BertEncoder::Create(server_->model().model);
+    if (alone_ == nullptr) alone_ = *server_->model().model->CreateSession();
     core::PackedBatch batch;
     batch.Add(in.ids, in.type_ids);
     std::vector<core::SequenceOutput> out;
@@ -65,7 +64,7 @@ class ServerTest : public ::testing::Test {
 
   std::unique_ptr<AttnServer> server_;
   std::unique_ptr<client::EmbedderClient> client_;
-  std::unique_ptr<core::BertEncoder> alone_;
+  std::unique_ptr<core::Session> alone_;
 };
 
 inline float MaxAbsDiff(const google::protobuf::RepeatedField<float>& a,

@@ -13,8 +13,8 @@
 #include <omp.h>
 #include <gtest/gtest.h>
 
-#include "core/model/bert_encoder.h"
-#include "core/model/demo_model.h"
+#include "core/model/bert/bert_encoder.h"
+#include "core/model/bert/demo_model.h"
 #include "core/util/mutex.h"
 
 namespace attnserve::core {

@@ -1,10 +1,12 @@
-#include "core/model/bert_model.h"
+#include "core/model/bert/bert_model.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "core/model/bert_encoder.h"
-#include "core/model/demo_model.h"
+#include "core/model/bert/bert_encoder.h"
+#include "core/model/bert/demo_model.h"
+#include "core/model/registry.h"
+#include "core/model/validate.h"
 
 namespace attnserve::core {
 namespace {
@@ -96,33 +98,78 @@ TEST(BertModelTest, InvalidConfigIsRejectedBeforeReading) {
               HasSubstr("does not divide hidden_size"));
 }
 
-TEST(BertEncoderTest, RejectsBadSequencesWithPosition) {
+// Sequences are validated once, against the model's spec, before they are queued (the request
+// layer, the offline commands); the forward pass trusts them (checked in debug builds only).
+TEST(BertEncoderTest, ItsSpecRejectsBadSequencesWithPosition) {
   auto weights = MakeDemoWeights(SmallConfig());
   auto model = BertModel::FromWeights(SmallConfig(), *weights);
   ASSERT_TRUE(model.ok());
+  const ModelSpec& spec = (*model)->spec();
   auto enc = BertEncoder::Create(std::move(*model));
   ASSERT_TRUE(enc.ok());
   PackedBatch batch;
   batch.Add(std::vector<int32_t>{1, 2});
   batch.Add(std::vector<int32_t>{1, 50, 2});
-  EXPECT_THAT((*enc)->Forward(batch).status().message(),
+  EXPECT_THAT(ValidateBatch(spec, batch).message(),
               HasSubstr("sequence 1 has token id 50 at position 1 outside the vocabulary [0, 50)"));
   batch.Clear();
   batch.Add(std::vector<int32_t>{1, 2}, std::vector<int32_t>{0, 2});
-  EXPECT_THAT((*enc)->Forward(batch).status().message(),
+  EXPECT_THAT(ValidateBatch(spec, batch).message(),
               HasSubstr("sequence 0 has type id 2 at position 1 outside [0, 2)"));
   batch.Clear();
   batch.Add(std::vector<int32_t>(17, 1));
-  EXPECT_THAT((*enc)->Forward(batch).status().message(),
+  EXPECT_THAT(ValidateBatch(spec, batch).message(),
               HasSubstr("sequence 0 has 17 tokens; the model accepts at most 16"));
   batch.Clear();
   batch.Add(std::vector<int32_t>{});
-  EXPECT_THAT((*enc)->Forward(batch).status().message(), HasSubstr("sequence 0 has no tokens"));
+  EXPECT_THAT(ValidateBatch(spec, batch).message(), HasSubstr("sequence 0 has no tokens"));
   batch.Clear();
+  EXPECT_THAT(ValidateBatch(spec, batch).message(), HasSubstr("empty"));
   EXPECT_THAT((*enc)->Forward(batch).status().message(), HasSubstr("empty"));
-  // After all the rejected batches, a good one still works.
+  // A good batch passes and runs.
   batch.Add(std::vector<int32_t>(16, 3));
+  EXPECT_TRUE(ValidateBatch(spec, batch).ok());
   EXPECT_TRUE((*enc)->Forward(batch).ok());
+}
+
+TEST(BertFamilyTest, ConfigJsonGivesTheSpecAndTheModelReportsIt) {
+  auto family = FindModelFamily("bert", "config.json");
+  ASSERT_TRUE(family.ok()) << family.status();
+  auto config = (*family)->ParseConfig(DemoConfigJson(), "config.json");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const ModelSpec& arch = (*config)->spec;
+  EXPECT_EQ(arch.architecture, "bert");
+  EXPECT_EQ(arch.hidden_size, DemoConfig().hidden_size);
+  EXPECT_EQ(arch.num_layers, DemoConfig().num_hidden_layers);
+  EXPECT_EQ(arch.num_heads, DemoConfig().num_attention_heads);
+  EXPECT_EQ(arch.max_positions, DemoConfig().max_position_embeddings);
+  EXPECT_EQ(arch.vocab_size, DemoConfig().vocab_size);
+  EXPECT_EQ(arch.type_vocab_size, 2);
+  EXPECT_EQ(arch.compute_dtype, DType::kF32);
+  ModelSpec spec = arch;
+  spec.defaults.pooling = Pooling::kCls;
+  spec.weights_dtype = "F32";
+  auto weights = MakeDemoWeights(DemoConfig());
+  auto model = (*family)->Build(**config, spec, *weights);
+  ASSERT_TRUE(model.ok()) << model.status();
+  EXPECT_EQ((*model)->spec().defaults.pooling, Pooling::kCls);
+  EXPECT_EQ((*model)->spec().weights_dtype, "F32");
+  auto session = (*model)->CreateSession();
+  ASSERT_TRUE(session.ok()) << session.status();
+  PackedBatch batch;
+  batch.Add(std::vector<int32_t>{101, 7, 102});
+  auto out = (*session)->Forward(batch);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->size(), 3u * static_cast<size_t>(arch.hidden_size));
+  EXPECT_GT((*model)->ForwardFlops(batch), 0.0);
+}
+
+TEST(ModelRegistryTest, UnknownModelTypeListsTheSupportedOnes) {
+  auto family = FindModelFamily("gpt2", "/m/config.json");
+  ASSERT_FALSE(family.ok());
+  EXPECT_THAT(family.status().message(),
+              HasSubstr("/m/config.json: model_type \"gpt2\" is not supported (supported: bert)"));
+  EXPECT_THAT(SupportedModelTypes(), ::testing::Contains("bert"));
 }
 
 }  // namespace

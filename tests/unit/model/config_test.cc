@@ -1,4 +1,4 @@
-#include "core/model/config.h"
+#include "core/model/bert/bert_config.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "core/model/bert_encoder.h"
-#include "core/model/embedder.h"
+
+#include "core/heads/embed_outputs.h"
 #include "core/model/model_loader.h"
 #include "core/model/safetensors.h"
 
@@ -71,8 +71,8 @@ class EncoderReferenceTest : public ::testing::TestWithParam<std::string> {
     const fs::path dir = fs::path(ATTNSERVE_TESTDATA_DIR) / "encoder" / GetParam();
     auto loaded = LoadModel(dir.string());
     ASSERT_TRUE(loaded.ok()) << loaded.status();
-    config_ = loaded->config;
-    auto enc = BertEncoder::Create(loaded->model);
+    spec_ = loaded->spec();
+    auto enc = loaded->model->CreateSession();
     ASSERT_TRUE(enc.ok()) << enc.status();
     encoder_ = std::move(*enc);
     ref_ = ReadExpected(dir);
@@ -87,14 +87,14 @@ class EncoderReferenceTest : public ::testing::TestWithParam<std::string> {
     EXPECT_TRUE(out.ok()) << out.status();
     std::vector<std::vector<float>> per_seq;
     for (int s = 0; s < batch.num_sequences(); ++s) {
-      const float* first = out->data() + batch.begin(s) * config_.hidden_size;
-      per_seq.emplace_back(first, first + batch.length(s) * config_.hidden_size);
+      const float* first = out->data() + batch.begin(s) * spec_.hidden_size;
+      per_seq.emplace_back(first, first + batch.length(s) * spec_.hidden_size);
     }
     return per_seq;
   }
 
-  BertConfig config_;
-  std::unique_ptr<BertEncoder> encoder_;
+  ModelSpec spec_;
+  std::unique_ptr<Session> encoder_;
   std::vector<RefSequence> ref_;
 };
 
@@ -168,7 +168,7 @@ TEST(EncoderLongBatchTest, ChunkedBatchOverManyChunksMatchesAlone) {
   const fs::path dir = fs::path(ATTNSERVE_TESTDATA_DIR) / "encoder" / "h96_heads3";
   auto loaded = LoadModel(dir.string());
   ASSERT_TRUE(loaded.ok());
-  auto enc = BertEncoder::Create(loaded->model);
+  auto enc = loaded->model->CreateSession();
   ASSERT_TRUE(enc.ok());
   const auto ref = ReadExpected(dir);
   PackedBatch big;

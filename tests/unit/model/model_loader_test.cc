@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/model/demo_model.h"
+#include "core/model/bert/demo_model.h"
 #include "core/util/file.h"
 
 namespace attnserve::core {
@@ -41,34 +41,34 @@ TEST(ModelLoaderTest, LoadsDemo) {
   auto m = LoadModel("demo");
   ASSERT_TRUE(m.ok()) << m.status();
   EXPECT_EQ(m->name, "demo");
-  EXPECT_EQ(m->config.vocab_size, static_cast<int>(DemoVocabulary().size()));
-  EXPECT_EQ(m->defaults.pooling, Pooling::kMean);
-  EXPECT_TRUE(m->defaults.normalize);
+  EXPECT_EQ(m->spec().vocab_size, static_cast<int>(DemoVocabulary().size()));
+  EXPECT_EQ(m->spec().defaults.pooling, Pooling::kMean);
+  EXPECT_TRUE(m->spec().defaults.normalize);
 }
 
 TEST(ModelLoaderTest, PlainHuggingFaceDirectoryDefaultsToMeanPoolingWithoutNormalize) {
   auto m = LoadModel((kFixtures / "h96_heads3").string());
   ASSERT_TRUE(m.ok()) << m.status();
   EXPECT_EQ(m->name, "h96_heads3");
-  EXPECT_EQ(m->weights_dtype, "F32");
-  EXPECT_EQ(m->defaults.pooling, Pooling::kMean);
-  EXPECT_FALSE(m->defaults.normalize);
-  EXPECT_EQ(m->defaults.max_seq_length, 40);
+  EXPECT_EQ(m->spec().weights_dtype, "F32");
+  EXPECT_EQ(m->spec().defaults.pooling, Pooling::kMean);
+  EXPECT_FALSE(m->spec().defaults.normalize);
+  EXPECT_EQ(m->spec().defaults.max_seq_length, 40);
 }
 
 TEST(ModelLoaderTest, SentenceTransformersFilesGiveDefaults) {
   auto m = LoadModel((kFixtures / "h64_heads4_f16").string());
   ASSERT_TRUE(m.ok()) << m.status();
-  EXPECT_EQ(m->weights_dtype, "F16");
-  EXPECT_EQ(m->defaults.pooling, Pooling::kCls);
-  EXPECT_TRUE(m->defaults.normalize);
-  EXPECT_EQ(m->defaults.max_seq_length, 48);
+  EXPECT_EQ(m->spec().weights_dtype, "F16");
+  EXPECT_EQ(m->spec().defaults.pooling, Pooling::kCls);
+  EXPECT_TRUE(m->spec().defaults.normalize);
+  EXPECT_EQ(m->spec().defaults.max_seq_length, 48);
   auto b = LoadModel((kFixtures / "h128_heads8_bf16").string());
   ASSERT_TRUE(b.ok()) << b.status();
-  EXPECT_EQ(b->weights_dtype, "BF16");
-  EXPECT_EQ(b->defaults.pooling, Pooling::kMax);
-  EXPECT_FALSE(b->defaults.normalize);
-  EXPECT_EQ(b->defaults.max_seq_length, 128);  // 512 in the file, capped by the positions
+  EXPECT_EQ(b->spec().weights_dtype, "BF16");
+  EXPECT_EQ(b->spec().defaults.pooling, Pooling::kMax);
+  EXPECT_FALSE(b->spec().defaults.normalize);
+  EXPECT_EQ(b->spec().defaults.max_seq_length, 128);  // 512 in the file, capped by the positions
 }
 
 TEST(ModelLoaderTest, MissingDirectoryAndFiles) {

@@ -1,4 +1,4 @@
-#include "core/model/pooling.h"
+#include "core/heads/pooling.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -2,7 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "core/model/demo_model.h"
+#include "core/model/bert/demo_model.h"
 #include "core/model/model_loader.h"
 #include "tests/unit/tokenizer/testdata.h"
 
@@ -30,14 +30,14 @@ TEST(ModelLoaderTokenizerTest, DirectoryWithoutTokenizerHasNone) {
 }
 
 TEST(ModelLoaderTokenizerTest, MoreIdsThanTheEmbeddingTableIsAnError) {
-  BertConfig config;
-  config.vocab_size = 30000;  // bert-base-uncased has 30522 ids
-  auto t = LoadTokenizer((testing::TokenizersDir() / "bert-base-uncased").string(), &config);
+  ModelSpec spec;
+  spec.vocab_size = 30000;  // bert-base-uncased has 30522 ids
+  auto t = LoadTokenizer((testing::TokenizersDir() / "bert-base-uncased").string(), &spec);
   ASSERT_FALSE(t.ok());
   EXPECT_THAT(std::string(t.status().message()),
               HasSubstr("has 30522 ids but config.json's vocab_size is 30000"));
-  config.vocab_size = 30522;
-  t = LoadTokenizer((testing::TokenizersDir() / "bert-base-uncased").string(), &config);
+  spec.vocab_size = 30522;
+  t = LoadTokenizer((testing::TokenizersDir() / "bert-base-uncased").string(), &spec);
   ASSERT_TRUE(t.ok()) << t.status();
   EXPECT_NE(*t, nullptr);
 }

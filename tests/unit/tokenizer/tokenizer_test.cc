@@ -13,7 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 
-#include "core/model/demo_model.h"
+#include "core/model/bert/demo_model.h"
 #include "tests/unit/tokenizer/testdata.h"
 
 namespace attnserve::core {

@@ -1,0 +1,33 @@
+#include "core/heads/embed_outputs.h"
+
+#include "core/util/check.h"
+#include "core/util/status_macros.h"
+
+namespace attnserve::core {
+
+absl::Status EmbedBatch(Session& session, const PackedBatch& batch,
+                        std::span<const OutputSpec> specs, std::vector<SequenceOutput>& out) {
+  ATTN_CHECK(static_cast<int>(specs.size()) == batch.num_sequences());
+  const int hidden = session.spec().hidden_size;
+  for (const OutputSpec& spec : specs)
+    ATTN_RETURN_IF_ERROR(ValidatePoolingOptions(spec.pooling, hidden));
+  ATTN_ASSIGN_OR_RETURN(std::span<const float> states, session.Forward(batch));
+  out.resize(specs.size());
+  for (int s = 0; s < batch.num_sequences(); ++s) {
+    const OutputSpec& spec = specs[static_cast<size_t>(s)];
+    SequenceOutput& o = out[static_cast<size_t>(s)];
+    const int64_t rows = batch.length(s);
+    const float* first = states.data() + batch.begin(s) * hidden;
+    o.num_tokens = static_cast<int>(rows);
+    o.embedding.resize(static_cast<size_t>(PooledDims(spec.pooling, hidden)));
+    PoolTokens(first, rows, hidden, spec.pooling, o.embedding);
+    if (spec.token_embeddings) {
+      o.token_embeddings.assign(first, first + rows * hidden);
+    } else {
+      o.token_embeddings.clear();
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace attnserve::core

@@ -1,0 +1,36 @@
+// Sentence vectors from token vectors: CLS / MEAN / MAX pooling, then Matryoshka truncation to
+// the first `dimensions` values, then optional L2 normalization (torch.nn.functional.normalize,
+// eps 1e-12). Truncating before normalizing gives unit vectors of the requested size, which is
+// what Matryoshka models are trained for.
+#ifndef ATTNSERVE_CORE_HEADS_POOLING_H_
+#define ATTNSERVE_CORE_HEADS_POOLING_H_
+
+#include <cstdint>
+#include <span>
+
+#include "absl/status/status.h"
+
+#include "core/model/model_spec.h"
+
+namespace attnserve::core {
+
+struct PoolingOptions {
+  Pooling pooling = Pooling::kMean;
+  bool normalize = false;
+  // Keep the first `dimensions` values of the pooled vector; 0 keeps all `hidden`.
+  int dimensions = 0;
+};
+
+// InvalidArgument when dimensions is negative or larger than `hidden`.
+absl::Status ValidatePoolingOptions(const PoolingOptions& options, int hidden);
+// Length of the vector PoolTokens writes.
+int PooledDims(const PoolingOptions& options, int hidden);
+
+// Pools `rows` >= 1 token vectors of `hidden` floats (row-major, e.g. one sequence of the
+// encoder's output) into `out`, which holds PooledDims(options, hidden) floats.
+void PoolTokens(const float* tokens, int64_t rows, int hidden, const PoolingOptions& options,
+                std::span<float> out);
+
+}  // namespace attnserve::core
+
+#endif  // ATTNSERVE_CORE_HEADS_POOLING_H_

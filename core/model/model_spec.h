@@ -1,0 +1,60 @@
+// ModelSpec: everything outside a model family may know of a loaded model — its sizes, limits,
+// defaults, dtypes and outputs. The batcher, the request layer, Info, the metrics and the
+// offline commands see this and the Model interface (core/model/model.h), never a family's own
+// types, so that a new family is new files under core/model/<family>/ and nothing else.
+#ifndef ATTNSERVE_CORE_MODEL_MODEL_SPEC_H_
+#define ATTNSERVE_CORE_MODEL_MODEL_SPEC_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+#include "core/tensor/dtype.h"
+
+namespace attnserve::core {
+
+enum class Pooling { kCls, kMean, kMax };
+
+absl::string_view PoolingName(Pooling pooling);  // "cls" | "mean" | "max"
+bool ParsePooling(absl::string_view name, Pooling* pooling);
+
+// What a model directory says about producing sentence embeddings (sentence-transformers files),
+// with the defaults used when it says nothing.
+struct EmbeddingDefaults {
+  // sentence-transformers creates MEAN pooling for a plain Hugging Face model; so do we.
+  Pooling pooling = Pooling::kMean;
+  bool normalize = false;
+  // Longest input, in tokens including special tokens; min(max_seq_length, max_positions).
+  int max_seq_length = 0;
+};
+
+// Which outputs a model can produce for a sequence.
+struct ModelOutputs {
+  bool token_embeddings = true;  // the last hidden state of every token
+  bool pooled = true;            // a sentence vector pooled from it
+};
+
+struct ModelSpec {
+  // config.json's model_type ("bert"), as reported by Info and the metrics.
+  std::string architecture;
+  int hidden_size = 0;
+  int num_layers = 0;
+  int num_heads = 0;
+  int intermediate_size = 0;
+  // Longest sequence the model can take (its position table), special tokens included.
+  int max_positions = 0;
+  // Token ids are valid in [0, vocab_size), type ids in [0, type_vocab_size).
+  int vocab_size = 0;
+  int type_vocab_size = 1;
+  EmbeddingDefaults defaults;
+  ModelOutputs outputs;
+  // What the forward pass computes in.
+  DType compute_dtype = DType::kF32;
+  // The checkpoint's tensors: "F32", "F16", "BF16" (safetensors names) or "mixed".
+  std::string weights_dtype;
+};
+
+}  // namespace attnserve::core
+
+#endif  // ATTNSERVE_CORE_MODEL_MODEL_SPEC_H_

@@ -1,0 +1,223 @@
+// `attnserve encode`: offline embeddings, JSON lines in and out.
+//
+// Input lines: {"text": "hello", "text_pair": "..."}   (text_pair optional; tokenized with the
+//              model's tokenizer, [CLS]/[SEP] added, at most the model's max_seq_length tokens:
+//              longer is a line error, or cut with --truncate)
+//          or  {"ids": [101, 7592, 102], "type_ids": [0, 0, 0]}   (type_ids optional; used as
+//              given)
+// Output lines, one per input line, in order:
+//   {"embedding": [...], "num_tokens": 3}   (+ "token_embeddings": [[...], ...] with
+//   --token-embeddings), or {"error": "line 4: ..."} for a bad line (exit code 1 at the end).
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/types/optional.h"
+
+#include "core/heads/embed_outputs.h"
+#include "core/model/model_loader.h"
+#include "core/model/validate.h"
+#include "core/util/error_detail.h"
+#include "core/util/status_macros.h"
+#include "server/commands/commands.h"
+
+ABSL_FLAG(std::string, input, "-", "encode: JSON lines file to read ('-' = stdin)");
+ABSL_FLAG(std::string, pooling, "", "encode: cls | mean | max (default: the model's)");
+ABSL_FLAG(absl::optional<bool>, normalize, absl::nullopt,
+          "encode: L2-normalize the pooled vector (default: the model's)");
+ABSL_FLAG(int, dimensions, 0, "encode: keep the first N dimensions (Matryoshka); 0 = all");
+ABSL_FLAG(bool, token_embeddings, false, "encode: also print every token's last hidden state");
+ABSL_FLAG(int, encode_batch_tokens, 8192, "encode: tokens per forward pass");
+
+namespace attnserve {
+namespace {
+
+using nlohmann::json;
+
+struct PendingLine {
+  int line_number;
+  std::vector<int32_t> ids;
+  std::vector<int32_t> type_ids;
+  std::string error;  // non-empty: the line is answered with this error
+};
+
+absl::Status ParseIntArray(const json& j, const char* key, std::vector<int32_t>& out) {
+  const auto it = j.find(key);
+  if (it == j.end()) return absl::OkStatus();
+  if (!it->is_array())
+    return absl::InvalidArgumentError(absl::StrCat("'", key, "' is not an array"));
+  for (const json& v : *it) {
+    if (!v.is_number_integer() || v.get<int64_t>() < INT32_MIN || v.get<int64_t>() > INT32_MAX) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("'", key, "' holds ", v.dump(), ", not a 32-bit integer"));
+    }
+    out.push_back(static_cast<int32_t>(v.get<int64_t>()));
+  }
+  return absl::OkStatus();
+}
+
+PendingLine ParseLine(int line_number, const std::string& text, const core::ModelSpec& spec,
+                      const core::Tokenizer* tokenizer, const core::TokenizeOptions& options) {
+  PendingLine p{line_number, {}, {}, ""};
+  const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  absl::Status st;
+  if (!j.is_discarded() && j.is_object() && j.contains("text")) {
+    if (tokenizer == nullptr) {
+      st = absl::InvalidArgumentError(
+          "the model has no tokenizer (no tokenizer.json or vocab.txt): send 'ids'");
+    } else {
+      // Without truncation the length is checked here, so that the error can say how to fix it.
+      core::TokenizeOptions o = options;
+      if (!o.truncate) o.max_length = 0;
+      absl::StatusOr<core::Encoding> enc = TokenizeJsonLine(*tokenizer, text, o);
+      if (!enc.ok()) {
+        st = enc.status();
+      } else if (!options.truncate && options.max_length > 0 &&
+                 enc->ids.size() > static_cast<size_t>(options.max_length)) {
+        st = core::TooLongError(static_cast<int64_t>(enc->ids.size()), options.max_length, "");
+      } else {
+        p.ids = std::move(enc->ids);
+        p.type_ids = std::move(enc->type_ids);
+        st = core::ValidateSequence(spec, p.ids, p.type_ids);
+      }
+    }
+    if (const auto detail = core::GetErrorDetail(st); detail.has_value()) {  // about the text
+      st = core::ForSubject("the text", st);
+      if (detail->kind == core::ErrorKind::kTooLong) {
+        st = absl::Status(st.code(), absl::StrCat(st.message(), " (use --truncate to cut it)"));
+      }
+    }
+  } else if (j.is_discarded() || !j.is_object()) {
+    st = absl::InvalidArgumentError("not a JSON object");
+  } else if (!j.contains("ids")) {
+    st = absl::InvalidArgumentError("expected {\"text\": \"...\"} or {\"ids\": [...]}");
+  } else {
+    st = ParseIntArray(j, "ids", p.ids);
+    if (st.ok()) st = ParseIntArray(j, "type_ids", p.type_ids);
+    if (st.ok()) st = core::ValidateSequence(spec, p.ids, p.type_ids);
+    if (core::GetErrorDetail(st).has_value()) st = core::ForSubject("the input", st);
+  }
+  if (!st.ok()) p.error = absl::StrCat("line ", line_number, ": ", st.message());
+  return p;
+}
+
+json ToJson(const core::SequenceOutput& o, int hidden) {
+  json j;
+  j["embedding"] = o.embedding;
+  j["num_tokens"] = o.num_tokens;
+  if (!o.token_embeddings.empty()) {
+    json rows = json::array();
+    for (int t = 0; t < o.num_tokens; ++t) {
+      const auto first = o.token_embeddings.begin() + static_cast<ptrdiff_t>(t) * hidden;
+      rows.push_back(std::vector<float>(first, first + hidden));
+    }
+    j["token_embeddings"] = std::move(rows);
+  }
+  return j;
+}
+
+}  // namespace
+
+int RunEncodeCommand(const std::vector<std::string>& args) {
+  if (!args.empty()) {
+    std::fprintf(stderr, "attnserve encode: unexpected argument '%s'\n", args[0].c_str());
+    return 2;
+  }
+  auto loaded = core::LoadModel(absl::GetFlag(FLAGS_model));
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "attnserve encode: %s\n", std::string(loaded.status().message()).c_str());
+    return 1;
+  }
+  const core::ModelSpec& spec = loaded->spec();
+  core::TokenizeOptions tokenize_options;
+  tokenize_options.max_length = spec.defaults.max_seq_length;
+  tokenize_options.truncate = absl::GetFlag(FLAGS_truncate);
+
+  core::OutputSpec output;
+  output.pooling.pooling = spec.defaults.pooling;
+  output.pooling.normalize = absl::GetFlag(FLAGS_normalize).value_or(spec.defaults.normalize);
+  output.pooling.dimensions = absl::GetFlag(FLAGS_dimensions);
+  output.token_embeddings = absl::GetFlag(FLAGS_token_embeddings);
+  if (const std::string p = absl::GetFlag(FLAGS_pooling);
+      !p.empty() && !core::ParsePooling(p, &output.pooling.pooling)) {
+    std::fprintf(stderr, "attnserve encode: --pooling must be cls, mean or max; was '%s'\n",
+                 p.c_str());
+    return 2;
+  }
+  if (absl::Status st = core::ValidatePoolingOptions(output.pooling, spec.hidden_size); !st.ok()) {
+    std::fprintf(stderr, "attnserve encode: --%s\n", std::string(st.message()).c_str());
+    return 2;
+  }
+  const int64_t batch_tokens = std::max(1, absl::GetFlag(FLAGS_encode_batch_tokens));
+
+  auto encoder = loaded->model->CreateSession();
+  if (!encoder.ok()) {
+    std::fprintf(stderr, "attnserve encode: %s\n", std::string(encoder.status().message()).c_str());
+    return 1;
+  }
+
+  std::ifstream file;
+  const std::string input = absl::GetFlag(FLAGS_input);
+  if (input != "-") {
+    file.open(input);
+    if (!file) {
+      std::fprintf(stderr, "attnserve encode: cannot open --input '%s'\n", input.c_str());
+      return 1;
+    }
+  }
+  std::istream& in = input == "-" ? std::cin : file;
+
+  bool any_error = false;
+  std::vector<PendingLine> pending;
+  int64_t pending_tokens = 0;
+  core::PackedBatch batch;
+  std::vector<core::SequenceOutput> outputs;
+  auto flush = [&]() -> bool {
+    batch.Clear();
+    for (const PendingLine& p : pending) {
+      if (p.error.empty()) batch.Add(p.ids, p.type_ids);
+    }
+    if (batch.num_sequences() > 0) {
+      const std::vector<core::OutputSpec> specs(static_cast<size_t>(batch.num_sequences()), output);
+      if (absl::Status st = core::EmbedBatch(**encoder, batch, specs, outputs); !st.ok()) {
+        std::fprintf(stderr, "attnserve encode: %s\n", std::string(st.message()).c_str());
+        return false;
+      }
+    }
+    size_t next = 0;
+    for (const PendingLine& p : pending) {
+      if (!p.error.empty()) {
+        any_error = true;
+        std::printf("%s\n", json{{"error", p.error}}.dump().c_str());
+      } else {
+        std::printf("%s\n", ToJson(outputs[next++], spec.hidden_size).dump().c_str());
+      }
+    }
+    std::fflush(stdout);
+    pending.clear();
+    pending_tokens = 0;
+    return true;
+  };
+
+  std::string line;
+  int line_number = 0;
+  while (std::getline(in, line)) {
+    ++line_number;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    PendingLine p = ParseLine(line_number, line, spec, loaded->tokenizer.get(), tokenize_options);
+    const int64_t n = static_cast<int64_t>(p.ids.size());
+    if (pending_tokens + n > batch_tokens && !pending.empty() && !flush()) return 1;
+    pending_tokens += p.error.empty() ? n : 0;
+    pending.push_back(std::move(p));
+  }
+  if (!pending.empty() && !flush()) return 1;
+  return any_error ? 1 : 0;
+}
+
+}  // namespace attnserve

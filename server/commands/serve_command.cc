@@ -1,0 +1,181 @@
+// `attnserve serve`: the gRPC server.
+//
+// Startup: load the model (a bad model dir is one line on stderr and exit 1), start the metrics
+// endpoint and the gRPC server (health NOT_SERVING, Embed calls UNAVAILABLE), let the batcher's
+// worker create the encoder and warm up, then flip health to SERVING.
+// Shutdown on SIGTERM / SIGINT: health NOT_SERVING, new calls UNAVAILABLE, in-flight calls finish
+// (up to --drain-timeout), queue drained, exit 0.
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <signal.h>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+
+#include "core/util/logging.h"
+#include "core/util/status_macros.h"
+#include "server/commands/commands.h"
+#include "server/server.h"
+
+ABSL_FLAG(std::string, host, "0.0.0.0", "serve: address to listen on for gRPC");
+ABSL_FLAG(int, port, 50051, "serve: gRPC port (0 = pick a free one and log it)");
+ABSL_FLAG(std::string, metrics_host, "0.0.0.0", "serve: address of the Prometheus endpoint");
+ABSL_FLAG(int, metrics_port, 9090, "serve: Prometheus /metrics port (-1 = off)");
+ABSL_FLAG(int64_t, max_batch_tokens, 16384, "serve: tokens per forward pass (no padding)");
+ABSL_FLAG(int, max_batch_size, 1024, "serve: sequences per forward pass");
+ABSL_FLAG(int64_t, max_queue_delay_us, 0,
+          "serve: how long a small batch may wait for company, in microseconds");
+ABSL_FLAG(int64_t, max_queued_tokens, 32768,
+          "serve: tokens waiting in the queue before requests get RESOURCE_EXHAUSTED (bounds the "
+          "queueing latency to about this / tokens per second)");
+ABSL_FLAG(int, compute_nice, 0,
+          "serve: nice value (0..19) of the compute threads; above 0, taking in, refusing and "
+          "answering calls preempts a running batch (faster refusals, less throughput)");
+ABSL_FLAG(int, max_inputs_per_request, 512, "serve: inputs in one Embed request");
+ABSL_FLAG(int, max_input_length, 0,
+          "serve: tokens per input incl. special tokens; 0 = the model's max_seq_length");
+ABSL_FLAG(int, tokenizer_threads, 2,
+          "serve: threads that parse, validate and tokenize requests (off the gRPC threads)");
+ABSL_FLAG(int, max_message_bytes, 64 << 20, "serve: largest gRPC message received or sent");
+ABSL_FLAG(int, drain_timeout_s, 30, "serve: seconds in-flight calls get to finish on SIGTERM");
+ABSL_FLAG(std::string, tls_cert, "", "serve: PEM server certificate chain (enables TLS)");
+ABSL_FLAG(std::string, tls_key, "", "serve: PEM private key of --tls-cert");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "serve: PEM CA bundle; clients must present a certificate it signed (mutual TLS)");
+ABSL_FLAG(std::string, api_keys_file, "",
+          "serve: file with one API key per line; calls need 'authorization: Bearer KEY'");
+ABSL_FLAG(std::string, log_format, "text", "serve: text | json");
+ABSL_FLAG(std::string, log_level, "info", "serve: debug | info | warning | error");
+
+namespace attnserve {
+namespace {
+
+int Fail(absl::string_view message) {
+  ATTN_LOG(ERROR) << message;
+  return 1;
+}
+
+absl::StatusOr<std::string> ReadFlagFile(const std::string& path, const char* flag) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("--", flag, ": cannot read '", path, "'"));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+absl::StatusOr<std::vector<std::string>> ReadApiKeys(const std::string& path) {
+  ATTN_ASSIGN_OR_RETURN(std::string text, ReadFlagFile(path, "api-keys-file"));
+  std::vector<std::string> keys;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    line = absl::StripAsciiWhitespace(line);
+    if (line.empty() || line.front() == '#') continue;
+    keys.emplace_back(line);
+  }
+  if (keys.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("--api-keys-file: no keys in '", path, "'"));
+  }
+  return keys;
+}
+
+// ServerOptions from the flags; file flags are read here so that a missing file is a startup
+// error naming the flag.
+absl::StatusOr<ServerOptions> OptionsFromFlags() {
+  ServerOptions o;
+  o.model = absl::GetFlag(FLAGS_model);
+  o.host = absl::GetFlag(FLAGS_host);
+  o.port = absl::GetFlag(FLAGS_port);
+  o.metrics_host = absl::GetFlag(FLAGS_metrics_host);
+  o.metrics_port = absl::GetFlag(FLAGS_metrics_port);
+  o.batching.max_batch_tokens = absl::GetFlag(FLAGS_max_batch_tokens);
+  o.batching.max_batch_size = absl::GetFlag(FLAGS_max_batch_size);
+  o.batching.max_queue_delay = absl::Microseconds(absl::GetFlag(FLAGS_max_queue_delay_us));
+  o.batching.max_queued_tokens = absl::GetFlag(FLAGS_max_queued_tokens);
+  o.batching.compute_nice = absl::GetFlag(FLAGS_compute_nice);
+  o.batching.compute_threads = absl::GetFlag(FLAGS_threads);
+  o.limits.max_inputs_per_request = absl::GetFlag(FLAGS_max_inputs_per_request);
+  o.limits.max_input_length = absl::GetFlag(FLAGS_max_input_length);
+  o.tokenizer_threads = absl::GetFlag(FLAGS_tokenizer_threads);
+  o.limits.truncate_by_default = absl::GetFlag(FLAGS_truncate);
+  o.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  if (o.port < 0 || o.port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("--port must be in [0, 65535]; was ", o.port));
+  }
+  if (o.max_message_bytes < 1024) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--max-message-bytes must be >= 1024; was ", o.max_message_bytes));
+  }
+  const std::string cert = absl::GetFlag(FLAGS_tls_cert), key = absl::GetFlag(FLAGS_tls_key),
+                    ca = absl::GetFlag(FLAGS_tls_client_ca);
+  if (cert.empty() != key.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  }
+  if (!ca.empty() && cert.empty()) {
+    return absl::InvalidArgumentError("--tls-client-ca needs --tls-cert and --tls-key");
+  }
+  if (!cert.empty()) {
+    ATTN_ASSIGN_OR_RETURN(o.tls.cert_pem, ReadFlagFile(cert, "tls-cert"));
+    ATTN_ASSIGN_OR_RETURN(o.tls.key_pem, ReadFlagFile(key, "tls-key"));
+  }
+  if (!ca.empty()) {
+    ATTN_ASSIGN_OR_RETURN(o.tls.client_ca_pem, ReadFlagFile(ca, "tls-client-ca"));
+  }
+  if (const std::string f = absl::GetFlag(FLAGS_api_keys_file); !f.empty()) {
+    ATTN_ASSIGN_OR_RETURN(o.api_keys, ReadApiKeys(f));
+  }
+  return o;
+}
+
+}  // namespace
+
+int RunServeCommand(const std::vector<std::string>& args) {
+  if (!args.empty()) {
+    return Fail(absl::StrCat("attnserve serve: unexpected argument '", args[0], "'"));
+  }
+  const std::string format = absl::GetFlag(FLAGS_log_format);
+  if (format != "text" && format != "json") {
+    return Fail(absl::StrCat("--log-format must be text or json; was '", format, "'"));
+  }
+  SetLogFormat(format == "json" ? LogFormat::kJson : LogFormat::kText);
+  LogLevel level;
+  if (!ParseLogLevel(absl::GetFlag(FLAGS_log_level), &level)) {
+    return Fail(absl::StrCat("--log-level must be debug, info, warning or error; was '",
+                             absl::GetFlag(FLAGS_log_level), "'"));
+  }
+  SetMinLogLevel(level);
+
+  // SIGTERM / SIGINT are taken by sigwait below; block them before any thread starts, so that
+  // every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto options = OptionsFromFlags();
+  if (!options.ok()) return Fail(options.status().message());
+  auto server = AttnServer::Start(*std::move(options));
+  if (!server.ok()) return Fail(absl::StrCat("attnserve serve: ", server.status().message()));
+  ATTN_LOG(INFO) << (*server)->Banner();
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  const absl::Duration drain = absl::Seconds(absl::GetFlag(FLAGS_drain_timeout_s));
+  ATTN_LOG(INFO) << "received " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
+                 << ": draining (in-flight calls get up to " << absl::FormatDuration(drain) << ")";
+  const absl::Time start = absl::Now();
+  (*server)->Drain(start + drain);
+  ATTN_LOG(INFO) << "drained in " << absl::FormatDuration(absl::Now() - start) << "; exiting";
+  return 0;
+}
+
+}  // namespace attnserve

@@ -1,0 +1,434 @@
+#include "server/grpc/embedder_service.h"
+
+#include <map>
+#include <memory>
+#include <set>
+#include <utility>
+
+#include <grpcpp/support/proto_buffer_reader.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+#include "core/util/mutex.h"
+
+namespace attnserve {
+
+grpc::Status ToGrpcStatus(const absl::Status& s) {
+  return {static_cast<grpc::StatusCode>(s.code()), std::string(s.message())};
+}
+
+bool SerializeToByteBuffer(const google::protobuf::Message& message, grpc::ByteBuffer* out) {
+  bool own_buffer = false;
+  return grpc::SerializationTraits<google::protobuf::Message>::Serialize(message, out, &own_buffer)
+      .ok();
+}
+
+absl::Status ParseFromByteBuffer(const grpc::ByteBuffer& bytes,
+                                 google::protobuf::Message* message) {
+  grpc::ByteBuffer copy(bytes);  // slices are reference-counted: no data copy
+  {
+    grpc::ProtoBufferReader reader(&copy);
+    if (message->ParseFromZeroCopyStream(&reader)) return absl::OkStatus();
+  }
+  std::vector<grpc::Slice> slices;
+  std::string flat;
+  if (bytes.Dump(&slices).ok()) {
+    for (const grpc::Slice& s : slices)
+      flat.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return DiagnoseParseFailure(flat);
+}
+
+absl::Status AdmitCall(const RequestHandler& handler, const grpc::CallbackServerContext& context) {
+  const auto& md = context.client_metadata();
+  const auto it = md.find("authorization");
+  if (it == md.end()) return handler.Admit(absl::nullopt);
+  return handler.Admit(absl::string_view(it->second.data(), it->second.size()));
+}
+
+namespace {
+
+absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
+  const auto d = context.deadline();
+  if (d == std::chrono::system_clock::time_point::max()) return absl::InfiniteFuture();
+  return absl::FromChrono(d);
+}
+
+// A reader of `bytes` as a `Request`, for the handler's tokenization threads. `bytes` must stay
+// valid until the read ran (gRPC keeps a unary call's request until Finish).
+template <typename Request>
+RequestHandler::Reader<Request> ReadFrom(std::shared_ptr<const grpc::ByteBuffer> bytes) {
+  return [bytes = std::move(bytes)]() -> absl::StatusOr<Request> {
+    Request request;
+    if (absl::Status s = ParseFromByteBuffer(*bytes, &request); !s.ok()) return s;
+    return request;
+  };
+}
+
+// A non-owning view of a ByteBuffer that outlives the read.
+std::shared_ptr<const grpc::ByteBuffer> Borrow(const grpc::ByteBuffer* bytes) {
+  return std::shared_ptr<const grpc::ByteBuffer>(std::shared_ptr<void>(), bytes);
+}
+
+// Embed: one request, one job, one Finish. Two parties must be done before Finish: Start() (it
+// has returned from the handler and stored the job) and the job's callback (the answer), in
+// either order; so the reactor is never deleted under Start's feet.
+class EmbedCall final : public grpc::ServerUnaryReactor {
+ public:
+  EmbedCall(RequestHandler* handler, grpc::CallbackServerContext* context,
+            grpc::ByteBuffer* response)
+      : handler_(handler), context_(context), response_(response), received_(absl::Now()) {
+    handler_->metrics().RequestStarted();
+  }
+
+  void Start(const grpc::ByteBuffer* request) {
+    if (absl::Status status = AdmitCall(*handler_, *context_); !status.ok()) {
+      status_ = status;  // refused: there is no job, Start is both parties
+      Release();
+      Release();
+      return;
+    }
+    admitted_ = true;  // the drain waits for it
+    handler_->CallStarted();
+    std::shared_ptr<core::EmbedJob> job = handler_->Embed(
+        ReadFrom<v1::EmbedRequest>(Borrow(request)), DeadlineOf(*context_),
+        [this](const absl::Status& s, core::EmbedJob& j) { OnJobDone(s, j); });
+    {
+      MutexLock lock(&mu_);
+      job_ = std::move(job);
+      if (cancelled_) job_->Cancel();
+    }
+    Release();
+  }
+
+  void OnCancel() override {
+    MutexLock lock(&mu_);
+    cancelled_ = true;
+    if (job_ != nullptr) job_->Cancel();
+  }
+
+  void OnDone() override {
+    handler_->metrics().RequestDone();
+    if (admitted_) handler_->CallDone();
+    delete this;
+  }
+
+ private:
+  void OnJobDone(const absl::Status& status, core::EmbedJob& job) {
+    status_ = status;
+    if (status.ok()) {
+      v1::EmbedResponse response;
+      handler_->BuildEmbedResponse(job, received_, response);
+      if (!SerializeToByteBuffer(response, response_)) {
+        status_ = absl::InternalError("could not serialize the response");
+      }
+    }
+    Release();
+  }
+
+  // The second of Start() and OnJobDone() to finish sends the status.
+  void Release() {
+    if (parties_.fetch_sub(1) != 1) return;
+    // Recorded before Finish, so a client that got its answer also sees it counted.
+    handler_->metrics().RecordRequest(Rpc::kEmbed, status_.code(), absl::Now() - received_);
+    Finish(ToGrpcStatus(status_));
+  }
+
+  RequestHandler* const handler_;
+  grpc::CallbackServerContext* const context_;
+  grpc::ByteBuffer* const response_;
+  const absl::Time received_;
+  std::atomic<int> parties_{2};
+  // Written in Start before the handler sees the call, read in OnDone (after Finish).
+  bool admitted_ = false;
+  // Written by OnJobDone, or by Start when it refuses the call, before the Release that may
+  // Finish; read by that Release (fetch_sub orders the two).
+  absl::Status status_;
+  Mutex mu_;
+  std::shared_ptr<core::EmbedJob> job_ ABSL_GUARDED_BY(mu_);
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// EmbedStream: one response per request message, in order; messages of the stream are prepared
+// and queued as they arrive and batched with everyone else's. At most kMaxInFlight messages are
+// pending or unwritten; past that the stream stops reading (flow control back to the client).
+// The first error ends the stream with its status ("message N: ...").
+//
+// Every reaction (Start, OnReadDone, OnWriteDone, OnCancel, a job's answer) takes mu_, updates
+// the state, and lets DecideLocked() choose what to issue next; Perform() issues it outside the
+// lock. A message's life, by its sequence number seq:
+//
+//   read ──▶ pending_ (being prepared / queued / computed; jobs_[seq] holds its job once known)
+//              │ answered OK                      │ answered with an error, or cancelled
+//              ▼                                  ▼
+//            ready_ (serialized, waiting for      FailLocked: final_ = the error, every job
+//            its turn: written in seq order)      of jobs_ cancelled, no more reads or writes
+//              │ OnWriteDone
+//              ▼
+//            written (next_write_ moves past it)
+//
+// The stream as a whole:
+//
+//   Start ──▶ reading (one StartRead in flight while below kMaxInFlight and final_ is OK)
+//               │ the client half-closes (OnReadDone(false)) or an error/cancel sets final_
+//               ▼
+//             reads_done_ ──▶ Finish(final_) once nothing is pending, being started or written,
+//                             and either every answer was written or final_ is an error
+//
+// A Finish is always the last thing Perform() does, and nothing follows it but OnDone.
+class EmbedStreamCall final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+ public:
+  static constexpr size_t kMaxInFlight = 64;
+
+  EmbedStreamCall(RequestHandler* handler, grpc::CallbackServerContext* context)
+      : handler_(handler), context_(context), received_(absl::Now()) {
+    handler_->metrics().RequestStarted();
+  }
+
+  void Start() {
+    Actions a;
+    {
+      MutexLock lock(&mu_);
+      final_ = AdmitCall(*handler_, *context_);
+      if (!final_.ok()) reads_done_ = true;
+      a = DecideLocked();
+    }
+    Perform(a);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the client half-closed, or the call ended
+      Actions a;
+      {
+        MutexLock lock(&mu_);
+        reading_ = false;
+        reads_done_ = true;
+        a = DecideLocked();
+      }
+      Perform(a);
+      return;
+    }
+    const absl::Time received = absl::Now();  // this message's, for its Timing.total_us
+    // read_buffer_ is reused by the next read: the handler gets its own reference (the slices
+    // are reference-counted, no data is copied).
+    auto bytes = std::make_shared<const grpc::ByteBuffer>(read_buffer_);
+    uint64_t seq;
+    {
+      MutexLock lock(&mu_);
+      reading_ = false;
+      seq = next_seq_++;
+      pending_.insert(seq);  // keeps the stream open until the message is answered
+    }
+    std::shared_ptr<core::EmbedJob> job = handler_->Embed(
+        ReadFrom<v1::EmbedRequest>(std::move(bytes)), DeadlineOf(*context_),
+        [this, seq, received](const absl::Status& s, core::EmbedJob& j) {
+          OnJobDone(seq, received, s, j);
+        });
+    Actions a;
+    {
+      MutexLock lock(&mu_);
+      if (pending_.count(seq) != 0) {  // not answered yet: keep it for cancellation
+        jobs_[seq] = job;
+        if (!final_.ok()) job->Cancel();
+      }
+      a = DecideLocked();
+    }
+    Perform(a);
+  }
+
+  void OnWriteDone(bool ok) override {
+    Actions a;
+    {
+      MutexLock lock(&mu_);
+      writing_ = false;
+      ready_.erase(next_write_);
+      ++next_write_;
+      if (!ok) FailLocked(next_write_ - 1, absl::CancelledError("the client went away"));
+      a = DecideLocked();
+    }
+    Perform(a);
+  }
+
+  void OnCancel() override {
+    Actions a;
+    {
+      MutexLock lock(&mu_);
+      FailLocked(next_seq_, absl::CancelledError("the client cancelled the stream"));
+      a = DecideLocked();
+    }
+    Perform(a);
+  }
+
+  void OnDone() override {
+    handler_->metrics().RequestDone();
+    delete this;
+  }
+
+ private:
+  struct Actions {
+    grpc::ByteBuffer* write = nullptr;
+    bool read = false;
+    bool finish = false;
+    grpc::Status status;
+  };
+
+  // A message's answer: on the batcher's responder thread or a tokenization thread.
+  void OnJobDone(uint64_t seq, absl::Time received, const absl::Status& status,
+                 core::EmbedJob& job) {
+    grpc::ByteBuffer bytes;
+    absl::Status s = status;
+    if (s.ok()) {
+      v1::EmbedResponse response;
+      handler_->BuildEmbedResponse(job, received, response);
+      if (!SerializeToByteBuffer(response, &bytes)) s = absl::InternalError("serialization failed");
+    }
+    Actions a;
+    {
+      MutexLock lock(&mu_);
+      pending_.erase(seq);
+      jobs_.erase(seq);
+      if (s.ok()) {
+        if (final_.ok()) ready_.emplace(seq, std::move(bytes));
+      } else {
+        FailLocked(seq, s);
+      }
+      a = DecideLocked();
+    }
+    Perform(a);
+  }
+
+  // Records the stream's first error and cancels the queued messages.
+  void FailLocked(uint64_t seq, const absl::Status& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    reads_done_ = true;
+    if (!final_.ok()) return;
+    final_ = s.code() == absl::StatusCode::kCancelled
+                 ? s
+                 : absl::Status(s.code(), absl::StrCat("message ", seq, ": ", s.message()));
+    for (auto& [unused, job] : jobs_) job->Cancel();
+  }
+
+  Actions DecideLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    Actions a;
+    if (finished_) return a;
+    if (final_.ok() && !writing_) {
+      auto it = ready_.find(next_write_);
+      if (it != ready_.end()) {
+        writing_ = true;
+        ++starting_;
+        a.write = &it->second;
+      }
+    }
+    if (final_.ok() && !reads_done_ && !reading_ &&
+        pending_.size() + ready_.size() < kMaxInFlight) {
+      reading_ = true;
+      ++starting_;
+      a.read = true;
+    }
+    const bool all_answered = pending_.empty() && starting_ == 0 && !writing_;
+    if (all_answered && ((reads_done_ && ready_.empty()) || !final_.ok())) {
+      finished_ = true;
+      a.finish = true;
+      a.status = ToGrpcStatus(final_);
+    }
+    return a;
+  }
+
+  // Issues what DecideLocked chose, outside the lock. A Finish is always the last thing done.
+  void Perform(Actions a) {
+    while (a.write != nullptr || a.read) {
+      if (a.write != nullptr) StartWrite(a.write);
+      if (a.read) StartRead(&read_buffer_);
+      MutexLock lock(&mu_);
+      starting_ -= (a.write != nullptr ? 1 : 0) + (a.read ? 1 : 0);
+      a = DecideLocked();
+      if (a.finish) break;
+    }
+    if (a.finish) {
+      handler_->metrics().RecordRequest(Rpc::kEmbedStream,
+                                        static_cast<absl::StatusCode>(a.status.error_code()),
+                                        absl::Now() - received_);
+      Finish(a.status);
+    }
+  }
+
+  RequestHandler* const handler_;
+  grpc::CallbackServerContext* const context_;
+  const absl::Time received_;
+  // Filled by gRPC between StartRead and OnReadDone; only one read is ever in flight (reading_).
+  grpc::ByteBuffer read_buffer_;
+
+  Mutex mu_;
+  uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 0;    // sequence number of the next message read
+  uint64_t next_write_ ABSL_GUARDED_BY(mu_) = 0;  // sequence number of the next answer written
+  std::set<uint64_t> pending_ ABSL_GUARDED_BY(mu_);  // read, not answered
+  std::map<uint64_t, std::shared_ptr<core::EmbedJob>> jobs_ ABSL_GUARDED_BY(mu_);
+  std::map<uint64_t, grpc::ByteBuffer> ready_ ABSL_GUARDED_BY(mu_);  // answered, not written
+  int starting_ ABSL_GUARDED_BY(mu_) = 0;  // StartRead/StartWrite decided, not yet issued
+  bool reading_ ABSL_GUARDED_BY(mu_) = false;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status final_ ABSL_GUARDED_BY(mu_);  // the stream's status: OK until the first error
+};
+
+}  // namespace
+
+grpc::ServerUnaryReactor* GrpcEmbedderService::Embed(grpc::CallbackServerContext* context,
+                                                     const grpc::ByteBuffer* request,
+                                                     grpc::ByteBuffer* response) {
+  auto* call = new EmbedCall(handler_, context, response);
+  call->Start(request);
+  return call;
+}
+
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* GrpcEmbedderService::EmbedStream(
+    grpc::CallbackServerContext* context) {
+  auto* call = new EmbedStreamCall(handler_, context);
+  call->Start();
+  return call;
+}
+
+grpc::ServerUnaryReactor* GrpcEmbedderService::Tokenize(grpc::CallbackServerContext* context,
+                                                        const grpc::ByteBuffer* request,
+                                                        grpc::ByteBuffer* response) {
+  const absl::Time start = absl::Now();
+  handler_->metrics().RequestStarted();
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto finish = [this, reactor, start, response](absl::StatusOr<v1::TokenizeResponse> result,
+                                                 bool admitted) {
+    absl::Status status = result.status();
+    if (status.ok() && !SerializeToByteBuffer(*result, response)) {
+      status = absl::InternalError("could not serialize the response");
+    }
+    handler_->metrics().RecordRequest(Rpc::kTokenize, status.code(), absl::Now() - start);
+    handler_->metrics().RequestDone();
+    if (admitted) handler_->CallDone();
+    reactor->Finish(ToGrpcStatus(status));
+  };
+  if (absl::Status status = AdmitCall(*handler_, *context); !status.ok()) {
+    finish(status, /*admitted=*/false);
+    return reactor;
+  }
+  handler_->CallStarted();
+  // Answered on a tokenization thread: gRPC keeps `request` and `response` until Finish.
+  handler_->Tokenize(ReadFrom<v1::TokenizeRequest>(Borrow(request)),
+                     [finish](absl::StatusOr<v1::TokenizeResponse> result) {
+                       finish(std::move(result), /*admitted=*/true);
+                     });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* GrpcEmbedderService::Info(grpc::CallbackServerContext* context,
+                                                    const v1::InfoRequest* /*request*/,
+                                                    v1::InfoResponse* response) {
+  const absl::Time start = absl::Now();
+  absl::Status status = AdmitCall(*handler_, *context);
+  if (status.ok()) *response = handler_->Info();
+  handler_->metrics().RecordRequest(Rpc::kInfo, status.code(), absl::Now() - start);
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+}  // namespace attnserve

@@ -1,0 +1,313 @@
+#include "server/requests/embed_request.h"
+
+#include <algorithm>
+
+#include <google/protobuf/unknown_field_set.h>
+
+#include "absl/strings/str_cat.h"
+
+#include "core/model/validate.h"
+#include "core/tokenizer/unicode.h"
+#include "core/util/error_detail.h"
+#include "core/util/status_macros.h"
+
+namespace attnserve {
+namespace {
+
+using core::ErrorKind;
+using core::ForInput;
+
+// InvalidArgument "input N <predicate>" with its detail.
+absl::Status InputError(int index, ErrorKind kind, absl::string_view predicate) {
+  return ForInput(index, core::SequenceError({.kind = kind}, predicate));
+}
+
+// A too-long input the client may ask to cut: "input N has 600 tokens; the maximum ... is 512
+// (set truncate to cut it)".
+absl::Status TooLongInput(int index, int64_t tokens, int max_len, absl::string_view what) {
+  const absl::Status s = ForInput(index, core::TooLongError(tokens, max_len, what));
+  return core::WithDetail(
+      absl::Status(s.code(), absl::StrCat(s.message(), " (set truncate to cut it)")),
+      *core::GetErrorDetail(s));
+}
+
+absl::StatusOr<core::Pooling> ResolvePooling(v1::Pooling p, const ServingModel& model) {
+  switch (p) {
+    case v1::POOLING_UNSPECIFIED:
+      return model.spec.defaults.pooling;
+    case v1::POOLING_CLS:
+      return core::Pooling::kCls;
+    case v1::POOLING_MEAN:
+      return core::Pooling::kMean;
+    case v1::POOLING_MAX:
+      return core::Pooling::kMax;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown pooling value ", static_cast<int>(p),
+                       " (POOLING_UNSPECIFIED=0, POOLING_CLS=1, POOLING_MEAN=2, POOLING_MAX=3)"));
+  }
+}
+
+absl::StatusOr<core::TruncationDirection> ResolveDirection(v1::TruncationDirection d) {
+  switch (d) {
+    case v1::TRUNCATION_DIRECTION_UNSPECIFIED:
+    case v1::TRUNCATION_DIRECTION_RIGHT:
+      return core::TruncationDirection::kRight;
+    case v1::TRUNCATION_DIRECTION_LEFT:
+      return core::TruncationDirection::kLeft;
+    default:
+      return absl::InvalidArgumentError(absl::StrCat("unknown truncation_direction value ",
+                                                     static_cast<int>(d),
+                                                     " (UNSPECIFIED=0, RIGHT=1, LEFT=2)"));
+  }
+}
+
+absl::Status CheckInputCount(int n, const RequestLimits& limits) {
+  if (n == 0) return absl::InvalidArgumentError("the request has no inputs");
+  if (n > limits.max_inputs_per_request) {
+    return core::WithDetail(
+        absl::InvalidArgumentError(absl::StrCat("the request has ", n, " inputs; the limit is ",
+                                                limits.max_inputs_per_request,
+                                                " per request (--max-inputs-per-request)")),
+        {.kind = ErrorKind::kTooManyInputs, .value = n, .limit = limits.max_inputs_per_request});
+  }
+  return absl::OkStatus();
+}
+
+// One input -> token ids, validated and (when allowed) truncated.
+absl::StatusOr<core::SequenceInput> PrepareInput(int index, const v1::Input& in,
+                                                 const ServingModel& model,
+                                                 const RequestLimits& limits, bool truncate,
+                                                 core::TruncationDirection direction,
+                                                 bool add_special_tokens = true) {
+  core::SequenceInput out;
+  const int max_len = limits.max_input_length;
+  switch (in.content_case()) {
+    case v1::Input::kText: {
+      if (in.text().empty()) return InputError(index, ErrorKind::kEmpty, "has empty text");
+      if (model.tokenizer == nullptr) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("input ", index,
+                         " is text, but the model has no tokenizer (tokenizer.json or "
+                         "vocab.txt); send token_ids"));
+      }
+      core::TokenizeOptions options;
+      options.add_special_tokens = add_special_tokens;
+      // Without truncation the length is checked here, so that the error can say how to fix it.
+      options.max_length = truncate ? max_len : 0;
+      options.truncate = truncate;
+      options.direction = direction;
+      const absl::string_view pair(in.text_pair());
+      auto enc =
+          model.tokenizer->Encode(in.text(), in.text_pair().empty() ? nullptr : &pair, options);
+      if (!enc.ok()) return ForInput(index, enc.status());
+      if (!truncate && static_cast<int64_t>(enc->ids.size()) > max_len) {
+        return TooLongInput(index, static_cast<int64_t>(enc->ids.size()), max_len, "");
+      }
+      out.ids = std::move(enc->ids);
+      out.type_ids = std::move(enc->type_ids);
+      out.truncated = enc->truncated;
+      break;
+    }
+    case v1::Input::kTokenIds: {
+      if (!in.text_pair().empty()) {
+        return InputError(index, ErrorKind::kUnspecified,
+                          "has text_pair with token_ids; text_pair goes with text");
+      }
+      const auto& ids = in.token_ids().ids();
+      const auto& types = in.token_ids().type_ids();
+      if (!types.empty() && types.size() != ids.size()) {
+        return ForInput(index, core::SequenceError(
+                                   {.kind = ErrorKind::kLengthMismatch,
+                                    .value = static_cast<int64_t>(types.size()),
+                                    .limit = static_cast<int64_t>(ids.size())},
+                                   absl::StrCat("has ", types.size(), " type_ids for ",
+                                                ids.size(), " ids")));
+      }
+      out.ids.assign(ids.begin(), ids.end());
+      out.type_ids.assign(types.begin(), types.end());
+      if (static_cast<int>(out.ids.size()) > max_len) {
+        if (!truncate) {
+          return TooLongInput(index, static_cast<int64_t>(out.ids.size()), max_len,
+                              "input length");
+        }
+        const size_t cut = out.ids.size() - static_cast<size_t>(max_len);
+        auto trim = [&](std::vector<int32_t>& v) {
+          if (v.empty()) return;
+          if (direction == core::TruncationDirection::kRight) {
+            v.resize(static_cast<size_t>(max_len));
+          } else {
+            v.erase(v.begin(), v.begin() + static_cast<ptrdiff_t>(cut));
+          }
+        };
+        trim(out.ids);
+        trim(out.type_ids);
+        out.truncated = true;
+      }
+      if (absl::Status s = core::ValidateSequence(model.spec, out.ids, out.type_ids); !s.ok()) {
+        return ForInput(index, s);
+      }
+      break;
+    }
+    default:
+      return InputError(index, ErrorKind::kEmpty, "has neither text nor token_ids");
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<PreparedEmbed> PrepareEmbed(const v1::EmbedRequest& request,
+                                           const ServingModel& model, const RequestLimits& limits) {
+  ATTN_RETURN_IF_ERROR(CheckInputCount(request.inputs_size(), limits));
+  PreparedEmbed p;
+  ATTN_ASSIGN_OR_RETURN(p.spec.pooling.pooling, ResolvePooling(request.pooling(), model));
+  ATTN_ASSIGN_OR_RETURN(const core::TruncationDirection direction,
+                        ResolveDirection(request.truncation_direction()));
+  p.spec.pooling.normalize =
+      request.has_normalize() ? request.normalize() : model.spec.defaults.normalize;
+  if (request.dimensions() > static_cast<uint32_t>(model.spec.hidden_size)) {
+    return absl::InvalidArgumentError(absl::StrCat("dimensions ", request.dimensions(),
+                                                   " is larger than the model's hidden size ",
+                                                   model.spec.hidden_size));
+  }
+  p.spec.pooling.dimensions = static_cast<int>(request.dimensions());
+  p.spec.token_embeddings = request.return_token_embeddings();
+  const bool truncate = request.has_truncate() ? request.truncate() : limits.truncate_by_default;
+  p.inputs.reserve(static_cast<size_t>(request.inputs_size()));
+  for (int i = 0; i < request.inputs_size(); ++i) {
+    ATTN_ASSIGN_OR_RETURN(core::SequenceInput in,
+                          PrepareInput(i, request.inputs(i), model, limits, truncate, direction));
+    p.truncated += in.truncated ? 1 : 0;
+    p.tokens += static_cast<int64_t>(in.ids.size());
+    p.inputs.push_back(std::move(in));
+  }
+  return p;
+}
+
+absl::StatusOr<v1::TokenizeResponse> RunTokenize(const v1::TokenizeRequest& request,
+                                                 const ServingModel& model,
+                                                 const RequestLimits& limits) {
+  ATTN_RETURN_IF_ERROR(CheckInputCount(request.inputs_size(), limits));
+  if (model.tokenizer == nullptr) {
+    return absl::FailedPreconditionError(
+        "the model has no tokenizer (tokenizer.json or vocab.txt)");
+  }
+  v1::TokenizeResponse response;
+  for (int i = 0; i < request.inputs_size(); ++i) {
+    const v1::Input& in = request.inputs(i);
+    if (in.content_case() != v1::Input::kText) {
+      return InputError(i, ErrorKind::kUnspecified, "has no text: Tokenize takes text inputs");
+    }
+    core::TokenizeOptions options;
+    options.add_special_tokens = request.add_special_tokens();
+    options.max_length = request.truncate() ? limits.max_input_length : 0;
+    options.truncate = request.truncate();
+    options.return_tokens = true;
+    const absl::string_view pair(in.text_pair());
+    auto enc =
+        model.tokenizer->Encode(in.text(), in.text_pair().empty() ? nullptr : &pair, options);
+    if (!enc.ok()) return ForInput(i, enc.status());
+    if (!request.truncate() && static_cast<int64_t>(enc->ids.size()) > limits.max_input_length) {
+      return ForInput(i, core::TooLongError(static_cast<int64_t>(enc->ids.size()),
+                                            limits.max_input_length, ""));
+    }
+    v1::Tokens* t = response.add_tokens();
+    t->mutable_ids()->Add(enc->ids.begin(), enc->ids.end());
+    t->mutable_type_ids()->Add(enc->type_ids.begin(), enc->type_ids.end());
+    for (std::string& s : enc->tokens) t->add_tokens(std::move(s));
+    t->mutable_offsets_start()->Add(enc->offsets_start.begin(), enc->offsets_start.end());
+    t->mutable_offsets_end()->Add(enc->offsets_end.begin(), enc->offsets_end.end());
+    t->set_truncated(enc->truncated);
+  }
+  return response;
+}
+
+void BuildEmbedResponse(const core::EmbedJob& job, const ServingModel& model, absl::Time received,
+                        absl::Time done, v1::EmbedResponse& response) {
+  uint32_t tokens = 0;
+  for (int i = 0; i < job.num_sequences(); ++i) {
+    const core::SequenceOutput& o = job.outputs()[static_cast<size_t>(i)];
+    v1::Embedding* e = response.add_embeddings();
+    e->mutable_values()->Add(o.embedding.begin(), o.embedding.end());
+    e->set_num_tokens(static_cast<uint32_t>(o.num_tokens));
+    e->set_truncated(job.input(i).truncated);
+    if (!o.token_embeddings.empty()) {
+      v1::TokenEmbeddings* te = e->mutable_token_embeddings();
+      te->set_num_tokens(static_cast<uint32_t>(o.num_tokens));
+      te->set_dim(static_cast<uint32_t>(model.spec.hidden_size));
+      te->mutable_values()->Add(o.token_embeddings.begin(), o.token_embeddings.end());
+    }
+    tokens += static_cast<uint32_t>(o.num_tokens);
+  }
+  response.mutable_usage()->set_prompt_tokens(tokens);
+  v1::Timing* t = response.mutable_timing();
+  t->set_queue_us(
+      static_cast<uint64_t>(absl::ToInt64Microseconds(job.first_batch_start - job.enqueued_at)));
+  t->set_inference_us(
+      static_cast<uint64_t>(absl::ToInt64Microseconds(job.last_batch_end - job.first_batch_start)));
+  t->set_total_us(static_cast<uint64_t>(absl::ToInt64Microseconds(done - received)));
+  response.set_model(model.name);
+}
+
+absl::Status DiagnoseParseFailure(absl::string_view bytes) {
+  using google::protobuf::UnknownField;
+  using google::protobuf::UnknownFieldSet;
+  UnknownFieldSet request;
+  if (!request.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InvalidArgumentError("malformed request: not a valid protobuf message");
+  }
+  int index = 0;
+  for (int f = 0; f < request.field_count(); ++f) {
+    const UnknownField& field = request.field(f);
+    if (field.number() != 1 || field.type() != UnknownField::TYPE_LENGTH_DELIMITED) continue;
+    UnknownFieldSet input;
+    if (input.ParseFromString(field.length_delimited())) {
+      for (int g = 0; g < input.field_count(); ++g) {
+        const UnknownField& sub = input.field(g);
+        if ((sub.number() != 1 && sub.number() != 3) ||
+            sub.type() != UnknownField::TYPE_LENGTH_DELIMITED) {
+          continue;
+        }
+        if (absl::Status s = core::unicode::ValidateUtf8(sub.length_delimited()); !s.ok()) {
+          return InputError(index, ErrorKind::kUnspecified,
+                            absl::StrCat("has ", sub.number() == 1 ? "text" : "text_pair",
+                                         " that is not valid UTF-8: ", s.message()));
+        }
+      }
+    }
+    ++index;
+  }
+  return absl::InvalidArgumentError("malformed request: it does not parse as this message type");
+}
+
+v1::InfoResponse MakeInfo(const ServingModel& model, const RequestLimits& limits) {
+  v1::InfoResponse info;
+  info.set_model_id(model.name);
+  const core::ModelSpec& spec = model.spec;
+  info.set_architecture(spec.architecture);
+  info.set_hidden_size(static_cast<uint32_t>(spec.hidden_size));
+  info.set_num_layers(static_cast<uint32_t>(spec.num_layers));
+  info.set_num_heads(static_cast<uint32_t>(spec.num_heads));
+  info.set_intermediate_size(static_cast<uint32_t>(spec.intermediate_size));
+  info.set_max_input_length(static_cast<uint32_t>(limits.max_input_length));
+  info.set_vocab_size(static_cast<uint32_t>(spec.vocab_size));
+  switch (spec.defaults.pooling) {
+    case core::Pooling::kCls:
+      info.set_default_pooling(v1::POOLING_CLS);
+      break;
+    case core::Pooling::kMean:
+      info.set_default_pooling(v1::POOLING_MEAN);
+      break;
+    case core::Pooling::kMax:
+      info.set_default_pooling(v1::POOLING_MAX);
+      break;
+  }
+  info.set_default_normalize(spec.defaults.normalize);
+  info.set_dtype(std::string(core::DTypeName(spec.compute_dtype)));
+  info.set_weights_dtype(spec.weights_dtype);
+  info.set_has_tokenizer(model.tokenizer != nullptr);
+  return info;
+}
+
+}  // namespace attnserve

@@ -1,0 +1,72 @@
+// From request messages (attnserve.v1, whatever front end they came through) to model work and
+// back: validation against the ModelSpec (limits, enums, ids), tokenization of text inputs,
+// truncation, and the response of a finished job. No gRPC here: pure functions of the request,
+// testable on their own; errors are absl::Status with the code the client gets, a message
+// naming the input and the limit, and an ErrorDetail (core/util/error_detail.h) for callers.
+#ifndef ATTNSERVE_SERVER_REQUESTS_EMBED_REQUEST_H_
+#define ATTNSERVE_SERVER_REQUESTS_EMBED_REQUEST_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+#include "core/batching/embed_job.h"
+#include "core/model/model_spec.h"
+#include "core/tokenizer/tokenizer.h"
+
+#include "attnserve/v1/attnserve.pb.h"
+
+namespace attnserve {
+
+// What the handlers need to know of the served model. Immutable; shared by all threads.
+struct ServingModel {
+  std::string name;
+  core::ModelSpec spec;
+  std::shared_ptr<const core::Tokenizer> tokenizer;  // null: token_ids inputs only
+};
+
+struct RequestLimits {
+  int max_inputs_per_request = 512;
+  // Tokens per input, special tokens included; <= the model's max_position_embeddings.
+  int max_input_length = 512;
+  // Used when a request leaves `truncate` unset.
+  bool truncate_by_default = false;
+};
+
+struct PreparedEmbed {
+  std::vector<core::SequenceInput> inputs;
+  core::OutputSpec spec;
+  int truncated = 0;  // inputs cut to max_input_length
+  int64_t tokens = 0;
+};
+
+// Validates `request` and tokenizes its text inputs. InvalidArgument for: no inputs, too many,
+// unknown pooling / truncation_direction value, dimensions above the hidden size, an input with
+// neither text nor token_ids, empty text, invalid UTF-8, text_pair on token_ids, token or type ids
+// outside the model's tables, an input too long without truncation; FailedPrecondition for text
+// when the model has no tokenizer.
+absl::StatusOr<PreparedEmbed> PrepareEmbed(const v1::EmbedRequest& request,
+                                           const ServingModel& model, const RequestLimits& limits);
+
+absl::StatusOr<v1::TokenizeResponse> RunTokenize(const v1::TokenizeRequest& request,
+                                                 const ServingModel& model,
+                                                 const RequestLimits& limits);
+
+// The response of a job that finished OK. `received` is when the RPC arrived.
+void BuildEmbedResponse(const core::EmbedJob& job, const ServingModel& model, absl::Time received,
+                        absl::Time done, v1::EmbedResponse& response);
+
+// Why `bytes` failed to parse as an EmbedRequest or TokenizeRequest (both carry
+// `repeated Input inputs = 1`): InvalidArgument naming the input whose text or text_pair is not
+// valid UTF-8 and the byte, else InvalidArgument "malformed request".
+absl::Status DiagnoseParseFailure(absl::string_view bytes);
+
+v1::InfoResponse MakeInfo(const ServingModel& model, const RequestLimits& limits);
+
+}  // namespace attnserve
+
+#endif  // ATTNSERVE_SERVER_REQUESTS_EMBED_REQUEST_H_

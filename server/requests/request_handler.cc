@@ -1,0 +1,155 @@
+#include "server/requests/request_handler.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+
+namespace attnserve {
+namespace {
+
+absl::Status PoolFullError(size_t pending) {
+  return absl::ResourceExhaustedError(
+      absl::StrCat("the server is busy: ", pending,
+                   " requests are already waiting to be tokenized; retry later"));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RequestHandler>> RequestHandler::Create(ServingModel model,
+                                                                       RequestOptions options,
+                                                                       core::Batcher* batcher,
+                                                                       ServerMetrics* metrics) {
+  if (options.tokenizer_threads < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tokenizer threads must be >= 1; was ", options.tokenizer_threads));
+  }
+  auto pool = core::ThreadPool::Create({.threads = options.tokenizer_threads,
+                                        .max_queued = options.max_pending_requests,
+                                        .name = "attn-tokenize"});
+  if (!pool.ok()) return pool.status();
+  return std::unique_ptr<RequestHandler>(new RequestHandler(
+      std::move(model), std::move(options), batcher, metrics, std::move(*pool)));
+}
+
+RequestHandler::RequestHandler(ServingModel model, RequestOptions options,
+                               core::Batcher* batcher, ServerMetrics* metrics,
+                               std::unique_ptr<core::ThreadPool> pool)
+    : model_(std::move(model)),
+      options_(std::move(options)),
+      batcher_(batcher),
+      metrics_(metrics),
+      api_keys_(options_.api_keys.begin(), options_.api_keys.end()),
+      pool_(std::move(pool)) {}
+
+RequestHandler::~RequestHandler() { pool_.reset(); }
+
+absl::Status RequestHandler::Admit(absl::optional<absl::string_view> authorization) const {
+  if (draining_.load()) return absl::UnavailableError("the server is shutting down");
+  if (!ready_.load()) return absl::UnavailableError("the model is still loading");
+  if (api_keys_.empty()) return absl::OkStatus();
+  if (!authorization.has_value()) {
+    return absl::UnauthenticatedError("missing 'authorization: Bearer <API key>' metadata");
+  }
+  absl::string_view value = *authorization;
+  if (!absl::ConsumePrefix(&value, "Bearer ") || !api_keys_.contains(value)) {
+    return absl::UnauthenticatedError("invalid API key");
+  }
+  return absl::OkStatus();
+}
+
+void RequestHandler::CallStarted() {
+  MutexLock lock(&calls_mu_);
+  ++calls_;
+}
+
+void RequestHandler::CallDone() {
+  MutexLock lock(&calls_mu_);
+  --calls_;
+}
+
+bool RequestHandler::WaitForCalls(absl::Time deadline) {
+  MutexLock lock(&calls_mu_);
+  return calls_mu_.AwaitWithDeadline(absl::Condition(this, &RequestHandler::NoCallInFlight),
+                                     deadline);
+}
+
+std::shared_ptr<core::EmbedJob> RequestHandler::Embed(Reader<v1::EmbedRequest> read,
+                                                      absl::Time deadline,
+                                                      core::EmbedJob::Callback done) {
+  auto job = std::make_shared<core::EmbedJob>(deadline, std::move(done));
+  const bool posted = pool_->Post(
+      [this, job, read = std::move(read)]() mutable { Prepare(job, std::move(read)); });
+  if (!posted) job->Finish(PoolFullError(pool_->queued()));
+  return job;
+}
+
+void RequestHandler::Prepare(const std::shared_ptr<core::EmbedJob>& job,
+                             Reader<v1::EmbedRequest> read) {
+  // The client may have gone, or run out of time, while the request waited for this thread.
+  if (job->cancelled()) {
+    job->Finish(absl::CancelledError("the client cancelled the request"));
+    return;
+  }
+  if (absl::Now() >= job->deadline()) {
+    job->Finish(absl::DeadlineExceededError("the deadline passed before the request was read"));
+    return;
+  }
+  const absl::Time start = absl::Now();
+  absl::StatusOr<PreparedEmbed> prepared = [&]() -> absl::StatusOr<PreparedEmbed> {
+    absl::StatusOr<v1::EmbedRequest> request = std::move(read)();
+    if (!request.ok()) return request.status();
+    return PrepareEmbed(*request, model_, options_.limits);
+  }();
+  metrics_->RecordTokenization(absl::Now() - start);
+  if (!prepared.ok()) {
+    job->Finish(prepared.status());
+    return;
+  }
+  const int inputs = static_cast<int>(prepared->inputs.size());
+  const int64_t tokens = prepared->tokens;
+  const int truncated = prepared->truncated;
+  job->SetInputs(std::move(prepared->inputs), prepared->spec);
+  if (absl::Status s = batcher_->Submit(job); !s.ok()) {
+    job->Finish(s);
+    return;
+  }
+  metrics_->RecordInputs(inputs, tokens, truncated);
+}
+
+void RequestHandler::Tokenize(Reader<v1::TokenizeRequest> read, TokenizeDone done) {
+  // `done` moves into the task only if it is queued: a refused task gives it back.
+  auto shared_done = std::make_shared<TokenizeDone>(std::move(done));
+  const bool posted = pool_->Post([this, shared_done, read = std::move(read)]() mutable {
+    absl::StatusOr<v1::TokenizeRequest> request = std::move(read)();
+    if (!request.ok()) {
+      std::move (*shared_done)(request.status());
+      return;
+    }
+    std::move (*shared_done)(RunTokenize(*request, model_, options_.limits));
+  });
+  if (!posted) std::move (*shared_done)(PoolFullError(pool_->queued()));
+}
+
+v1::InfoResponse RequestHandler::Info() const {
+  v1::InfoResponse info = MakeInfo(model_, options_.limits);
+  info.set_server_version(options_.server_version);
+  info.set_cpu_isa(options_.cpu_isa);
+  v1::BatchingLimits* b = info.mutable_batching();
+  b->set_max_batch_tokens(static_cast<uint32_t>(options_.batching.max_batch_tokens));
+  b->set_max_batch_size(static_cast<uint32_t>(options_.batching.max_batch_size));
+  b->set_max_queue_delay_us(
+      static_cast<uint64_t>(absl::ToInt64Microseconds(options_.batching.max_queue_delay)));
+  b->set_max_queued_tokens(static_cast<uint64_t>(options_.batching.max_queued_tokens));
+  b->set_max_inputs_per_request(static_cast<uint32_t>(options_.limits.max_inputs_per_request));
+  return info;
+}
+
+void RequestHandler::BuildEmbedResponse(const core::EmbedJob& job, absl::Time received,
+                                        v1::EmbedResponse& response) const {
+  attnserve::BuildEmbedResponse(job, model_, received, absl::Now(), response);
+  metrics_->RecordQueueTime(job.first_batch_start - job.enqueued_at);
+}
+
+}  // namespace attnserve

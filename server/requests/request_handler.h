@@ -1,0 +1,133 @@
+// RequestHandler: the front-end-independent half of serving, shared by every front end (the gRPC
+// service in server/grpc/; an HTTP one reuses it unchanged):
+//
+//   admission    ready / draining / API keys
+//   preparation  parsing, validation against the ModelSpec and tokenization, on a small thread
+//                pool of its own, so that a slow tokenizer or a long text never holds a front
+//                end's thread
+//   queueing     the prepared job goes to the batcher
+//   results      the response of a finished job, Info
+//   drain        the count of admitted calls that the drain waits for
+//
+// Front ends translate their requests into attnserve.v1 messages and their statuses back; the
+// metrics of each step are recorded here.
+//
+// Thread-safety: thread-safe. Owns the tokenization pool; the batcher and metrics outlive it.
+#ifndef ATTNSERVE_SERVER_REQUESTS_REQUEST_HANDLER_H_
+#define ATTNSERVE_SERVER_REQUESTS_REQUEST_HANDLER_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/optional.h"
+
+#include "core/batching/batcher.h"
+#include "core/batching/embed_job.h"
+#include "core/util/mutex.h"
+#include "core/util/thread_pool.h"
+#include "server/metrics/metrics.h"
+#include "server/requests/embed_request.h"
+
+#include "attnserve/v1/attnserve.pb.h"
+
+namespace attnserve {
+
+struct RequestOptions {
+  RequestLimits limits;
+  // Accepted `Bearer KEY` credentials; empty = no authentication.
+  std::vector<std::string> api_keys;
+  // Threads that parse, validate and tokenize requests (>= 1). Default 2.
+  int tokenizer_threads = 2;
+  // Requests waiting for a tokenization thread beyond which new ones are refused with
+  // RESOURCE_EXHAUSTED (the batch queue bounds what comes after). Default 4096.
+  size_t max_pending_requests = 4096;
+  // Reported by Info.
+  core::BatchingOptions batching;
+  std::string server_version;
+  std::string cpu_isa;
+};
+
+class RequestHandler {
+ public:
+  // Reads one request (parses the front end's bytes). Runs on a tokenization thread.
+  template <typename Request>
+  using Reader = absl::AnyInvocable<absl::StatusOr<Request>() &&>;
+  using TokenizeDone = absl::AnyInvocable<void(absl::StatusOr<v1::TokenizeResponse>) &&>;
+
+  // `batcher` and `metrics` must outlive the handler.
+  static absl::StatusOr<std::unique_ptr<RequestHandler>> Create(ServingModel model,
+                                                                RequestOptions options,
+                                                                core::Batcher* batcher,
+                                                                ServerMetrics* metrics);
+  // Runs what is still being prepared, then joins the tokenization threads.
+  ~RequestHandler();
+
+  // Until SetReady(true), calls get UNAVAILABLE ("loading"); after StartDraining(), UNAVAILABLE
+  // ("shutting down").
+  void SetReady(bool ready) { ready_.store(ready); }
+  void StartDraining() { draining_.store(true); }
+
+  // OK when a call may proceed: ready, not draining, authorized. `authorization` is the value of
+  // the client's authorization header (gRPC metadata, HTTP header); nullopt when absent.
+  absl::Status Admit(absl::optional<absl::string_view> authorization) const;
+
+  // Admitted calls in flight, counted by the front ends (CallStarted once a call is admitted,
+  // CallDone when it is answered), so that the drain can wait for them.
+  void CallStarted();
+  void CallDone();
+  // Blocks until no call is in flight or `deadline`; returns whether it got there.
+  bool WaitForCalls(absl::Time deadline);
+
+  // Starts one Embed request: returns its job at once (the caller may Cancel() it at any time)
+  // and prepares it on a tokenization thread: `read` parses the request, it is validated and
+  // tokenized, and the job is queued on the batcher. `done` runs exactly once with the outcome:
+  // on the batcher's responder thread (computed, cancelled, expired), on a tokenization thread
+  // (refused while preparing), or on this thread before Embed returns (no room to prepare it:
+  // RESOURCE_EXHAUSTED).
+  std::shared_ptr<core::EmbedJob> Embed(Reader<v1::EmbedRequest> read, absl::Time deadline,
+                                        core::EmbedJob::Callback done);
+
+  // Tokenize on a tokenization thread; `done` runs once, there or (no room) on this thread.
+  void Tokenize(Reader<v1::TokenizeRequest> read, TokenizeDone done);
+
+  v1::InfoResponse Info() const;
+
+  // The response of a job that finished OK; `received` is when the request arrived. Records the
+  // job's queue time.
+  void BuildEmbedResponse(const core::EmbedJob& job, absl::Time received,
+                          v1::EmbedResponse& response) const;
+
+  const ServingModel& model() const { return model_; }
+  ServerMetrics& metrics() { return *metrics_; }
+
+ private:
+  RequestHandler(ServingModel model, RequestOptions options, core::Batcher* batcher,
+                 ServerMetrics* metrics, std::unique_ptr<core::ThreadPool> pool);
+  // On a tokenization thread: everything between reading `job`'s request and queueing it.
+  void Prepare(const std::shared_ptr<core::EmbedJob>& job, Reader<v1::EmbedRequest> read);
+  bool NoCallInFlight() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(calls_mu_) { return calls_ == 0; }
+
+  const ServingModel model_;
+  const RequestOptions options_;
+  core::Batcher* const batcher_;
+  ServerMetrics* const metrics_;
+  const absl::flat_hash_set<std::string> api_keys_;
+  std::atomic<bool> ready_{false};
+  std::atomic<bool> draining_{false};
+  Mutex calls_mu_;
+  int calls_ ABSL_GUARDED_BY(calls_mu_) = 0;
+  // Last member: destroyed first, so no task runs on a half-destroyed handler.
+  std::unique_ptr<core::ThreadPool> pool_;
+};
+
+}  // namespace attnserve
+
+#endif  // ATTNSERVE_SERVER_REQUESTS_REQUEST_HANDLER_H_

@@ -1,0 +1,186 @@
+// The front-end-independent request layer on its own: no gRPC, a real batcher on the demo model.
+#include "server/requests/request_handler.h"
+
+#include <pthread.h>
+
+#include <memory>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+
+#include "core/model/model_loader.h"
+#include "core/util/error_detail.h"
+#include "core/util/mutex.h"
+
+namespace attnserve {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string ThreadName() {
+  char name[16] = {};
+  pthread_getname_np(pthread_self(), name, sizeof name);
+  return name;
+}
+
+class RequestHandlerTest : public ::testing::Test {
+ protected:
+  void Start(RequestOptions options) {
+    auto loaded = core::LoadModel("demo");
+    ASSERT_TRUE(loaded.ok()) << loaded.status();
+    loaded_ = std::move(*loaded);
+    core::BatchingOptions batching;
+    batching.max_sequence_tokens = 64;
+    auto batcher = core::Batcher::Start(loaded_.model, batching, nullptr);
+    ASSERT_TRUE(batcher.ok()) << batcher.status();
+    batcher_ = std::move(*batcher);
+    ASSERT_TRUE(batcher_->WaitUntilReady().ok());
+    metrics_ = std::make_unique<ServerMetrics>(registry_, MetricsLabels{"demo", "bert", "F32",
+                                                                        "test", "test"});
+    options.limits.max_input_length = 64;
+    auto handler = RequestHandler::Create(
+        ServingModel{loaded_.name, loaded_.spec(), loaded_.tokenizer}, options, batcher_.get(),
+        metrics_.get());
+    ASSERT_TRUE(handler.ok()) << handler.status();
+    handler_ = std::move(*handler);
+    handler_->SetReady(true);
+  }
+  void TearDown() override {
+    handler_.reset();
+    if (batcher_ != nullptr) batcher_->Shutdown();
+  }
+
+  static RequestHandler::Reader<v1::EmbedRequest> Texts(std::vector<std::string> texts,
+                                                        std::string* reader_thread = nullptr) {
+    return [texts = std::move(texts), reader_thread]() -> absl::StatusOr<v1::EmbedRequest> {
+      if (reader_thread != nullptr) *reader_thread = ThreadName();
+      v1::EmbedRequest r;
+      for (const std::string& t : texts) r.add_inputs()->set_text(t);
+      return r;
+    };
+  }
+
+  core::LoadedModel loaded_;
+  prometheus::Registry registry_;
+  std::unique_ptr<core::Batcher> batcher_;
+  std::unique_ptr<ServerMetrics> metrics_;
+  std::unique_ptr<RequestHandler> handler_;
+};
+
+TEST_F(RequestHandlerTest, TokenizesOnItsOwnThreadsAndAnswersOnce) {
+  Start(RequestOptions{});
+  std::string reader_thread;
+  Notification done;
+  int answers = 0;
+  absl::Status status;
+  int embeddings = 0;
+  handler_->Embed(Texts({"hello world", "the quick brown fox"}, &reader_thread),
+                  absl::InfiniteFuture(), [&](const absl::Status& s, core::EmbedJob& job) {
+                    ++answers;
+                    status = s;
+                    embeddings = job.num_sequences();
+                    done.Notify();
+                  });
+  done.WaitForNotification();
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(answers, 1);
+  EXPECT_EQ(embeddings, 2);
+  EXPECT_EQ(reader_thread, "attn-tokenize");
+}
+
+TEST_F(RequestHandlerTest, InvalidRequestsAreAnsweredWithTheirDetail) {
+  Start(RequestOptions{});
+  Notification done;
+  absl::Status status;
+  std::string too_long;
+  for (int i = 0; i < 100; ++i) too_long += "hello ";
+  handler_->Embed(Texts({"fine", too_long}), absl::InfiniteFuture(),
+                  [&](const absl::Status& s, core::EmbedJob&) {
+                    status = s;
+                    done.Notify();
+                  });
+  done.WaitForNotification();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(),
+              HasSubstr("input 1 has 102 tokens; the maximum is 64 (set truncate to cut it)"));
+  const auto detail = core::GetErrorDetail(status);
+  ASSERT_TRUE(detail.has_value());
+  EXPECT_EQ(detail->kind, core::ErrorKind::kTooLong);
+  EXPECT_EQ(detail->input, 1);
+  EXPECT_EQ(detail->value, 102);
+  EXPECT_EQ(detail->limit, 64);
+}
+
+TEST_F(RequestHandlerTest, FullTokenizationQueueRefusesAtOnceAndCancelledWorkIsSkipped) {
+  RequestOptions options;
+  options.tokenizer_threads = 1;
+  options.max_pending_requests = 1;
+  Start(options);
+  // Hold the only tokenization thread.
+  Notification reading, release, first_done;
+  absl::Status first;
+  handler_->Embed(
+      [&]() -> absl::StatusOr<v1::EmbedRequest> {
+        reading.Notify();
+        release.WaitForNotification();
+        v1::EmbedRequest r;
+        r.add_inputs()->set_text("first");
+        return r;
+      },
+      absl::InfiniteFuture(), [&](const absl::Status& s, core::EmbedJob&) {
+        first = s;
+        first_done.Notify();
+      });
+  reading.WaitForNotification();
+  // One waits (and is cancelled while it waits: it must never be read)...
+  bool second_read = false;
+  Notification second_done;
+  absl::Status second;
+  auto job = handler_->Embed(
+      [&]() -> absl::StatusOr<v1::EmbedRequest> {
+        second_read = true;
+        return absl::InternalError("must not be read");
+      },
+      absl::InfiniteFuture(), [&](const absl::Status& s, core::EmbedJob&) {
+        second = s;
+        second_done.Notify();
+      });
+  job->Cancel();
+  // ...and the next one finds the queue full: refused before Embed returns.
+  absl::Status third;
+  bool third_answered = false;
+  handler_->Embed(Texts({"third"}), absl::InfiniteFuture(),
+                  [&](const absl::Status& s, core::EmbedJob&) {
+                    third = s;
+                    third_answered = true;
+                  });
+  EXPECT_TRUE(third_answered);
+  EXPECT_EQ(third.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(third.message(), HasSubstr("waiting to be tokenized"));
+  release.Notify();
+  first_done.WaitForNotification();
+  second_done.WaitForNotification();
+  EXPECT_TRUE(first.ok()) << first;
+  EXPECT_EQ(second.code(), absl::StatusCode::kCancelled);
+  EXPECT_FALSE(second_read);
+}
+
+TEST_F(RequestHandlerTest, AdmissionAndTheDrainCount) {
+  RequestOptions options;
+  options.api_keys = {"k1"};
+  Start(options);
+  EXPECT_EQ(handler_->Admit(absl::nullopt).code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(handler_->Admit("Bearer nope").code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_TRUE(handler_->Admit("Bearer k1").ok());
+  handler_->CallStarted();
+  EXPECT_FALSE(handler_->WaitForCalls(absl::Now() + absl::Milliseconds(20)));
+  handler_->CallDone();
+  EXPECT_TRUE(handler_->WaitForCalls(absl::Now() + absl::Seconds(5)));
+  handler_->StartDraining();
+  EXPECT_THAT(handler_->Admit("Bearer k1").message(), HasSubstr("shutting down"));
+}
+
+}  // namespace
+}  // namespace attnserve
