@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
 #include "core/util/check.h"
@@ -18,8 +19,10 @@ int64_t NumElements(std::span<const int64_t> shape) {
   return n;
 }
 
+// StrCat, not `"[" + StrJoin(...) + "]"`: GCC 12 at -O3 reports a false -Wrestrict in libstdc++'s
+// operator+(const char*, std::string&&) (GCC bug 105651), which -Werror turns into an error.
 std::string ShapeToString(std::span<const int64_t> shape) {
-  return "[" + absl::StrJoin(shape, ", ") + "]";
+  return absl::StrCat("[", absl::StrJoin(shape, ", "), "]");
 }
 
 Tensor::Tensor(std::vector<int64_t> shape) : shape_(std::move(shape)) {

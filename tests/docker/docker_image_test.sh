@@ -17,7 +17,10 @@
 #
 #   docker_image_test.sh SOURCE_DIR HOST_ATTNSERVE HOST_ATTNSERVE_CLI
 # Environment: ATTNSERVE_DOCKER_CACHE (default ~/.cache/attnserve-docker),
-#   ATTNSERVE_DEBIAN_MIRROR (default: the host's apt mirror, else http://deb.debian.org/debian).
+#   ATTNSERVE_DEBIAN_MIRROR (default: the host's apt source for bookworm main; see apt_mirror.sh),
+#   ATTNSERVE_DEBIAN_SECURITY_MIRROR (default: the host's source for bookworm-security main).
+# No Debian mirror host is named here: debootstrap and the image's sources.list use the machine's
+# own apt sources, and the test fails up front if they have no bookworm main entry.
 set -euo pipefail
 SRC=$(cd "$1" && pwd)
 BIN=$2
@@ -28,6 +31,7 @@ DOCKERD=/usr/sbin/dockerd
 BASE=attnserve-base:bookworm
 IMAGE=attnserve:test
 t0=$(date +%s)
+source "$(dirname "${BASH_SOURCE[0]}")/apt_mirror.sh"
 
 fail() {
   echo "docker test: FAIL: $*" >&2
@@ -42,6 +46,19 @@ for tool in "$DOCKER" "$DOCKERD" /usr/bin/containerd /usr/sbin/runc /usr/sbin/de
   [[ -x $tool ]] || fail "$tool is missing: run scripts/install-deps.sh (docker.io, debootstrap)"
 done
 [[ -d /sys/fs/cgroup ]] || fail "no /sys/fs/cgroup: containers need cgroups"
+# The Debian mirror: this machine's own (apt_mirror.sh), never a host named in this script.
+mirror=${ATTNSERVE_DEBIAN_MIRROR:-$(apt_mirror bookworm main || true)}
+[[ -n $mirror ]] || fail "no 'deb' source for bookworm main in /etc/apt/sources.list or \
+/etc/apt/sources.list.d/*.list|*.sources: set ATTNSERVE_DEBIAN_MIRROR to a Debian mirror URI"
+mirror=${mirror%/}
+# The image's apt sources are the host's bookworm ones: -updates and -security where the host has
+# them (-updates from the main mirror otherwise, which always carries it). ATTNSERVE_DEBIAN_MIRROR
+# moves -updates along with it.
+updates=${ATTNSERVE_DEBIAN_MIRROR:+$mirror}
+updates=${updates:-$(apt_mirror bookworm-updates main || true)}
+updates=${updates:-$mirror}
+security=${ATTNSERVE_DEBIAN_SECURITY_MIRROR:-$(apt_mirror bookworm-security main || true)}
+security=${security%/}
 mkdir -p "$CACHE"
 exec 9>"$CACHE/lock"
 flock -w 1800 9 || fail "another docker test has held $CACHE/lock for 30 minutes"
@@ -120,12 +137,6 @@ probe_container() {
 }
 
 # ---- 2. the base image: debootstrap'ed bookworm --------------------------------------------
-mirror=${ATTNSERVE_DEBIAN_MIRROR:-$(grep -hoE 'https?://[^ ]+/debian/?( |$)' \
-  /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources \
-  2>/dev/null | head -n1 | tr -d ' ' || true)}
-mirror=${mirror:-http://deb.debian.org/debian}
-mirror=${mirror%/}
-security=${ATTNSERVE_DEBIAN_SECURITY_MIRROR:-${mirror}-security}
 tarball=$CACHE/bookworm-base.tar
 t_base=$(date +%s)
 if [[ ! -s $tarball ]] || [[ -n $(find "$tarball" -mtime +30) ]]; then
@@ -136,11 +147,16 @@ if [[ ! -s $tarball ]] || [[ -n $(find "$tarball" -mtime +30) ]]; then
     tail -n 20 "$tmp/debootstrap.log" >&2
     fail "debootstrap failed (network? mirror $mirror)"
   }
-  cat >"$rootfs/etc/apt/sources.list" <<SOURCES
-deb $mirror bookworm main
-deb $mirror bookworm-updates main
-deb $security bookworm-security main
-SOURCES
+  {
+    echo "deb $mirror bookworm main"
+    echo "deb $updates bookworm-updates main"
+    if [[ -n $security ]]; then
+      echo "deb $security bookworm-security main"
+    else
+      echo "docker test: warning: this machine has no bookworm-security source; the base image" \
+        "gets none either (set ATTNSERVE_DEBIAN_SECURITY_MIRROR)" >&2
+    fi
+  } >"$rootfs/etc/apt/sources.list"
   # What debian:bookworm-slim does: no docs, man pages or translations, now or in later installs.
   cat >"$rootfs/etc/dpkg/dpkg.cfg.d/docker-slim" <<'SLIM'
 path-exclude /usr/share/doc/*
