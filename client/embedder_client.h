@@ -72,7 +72,6 @@ class EmbedderClient {
   // Convenience: pooled vectors of `texts` with the model's default pooling / normalization.
   absl::StatusOr<std::vector<std::vector<float>>> EmbedTexts(const std::vector<std::string>& texts);
 
-  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
   // A context with the options' deadline and API key (for callers of the raw stubs).
   void PrepareContext(grpc::ClientContext& context) const;
 

@@ -58,10 +58,15 @@ absl::StatusOr<dnnl::memory::desc> PreferredWeightsDesc(const dnnl::engine& engi
 }
 
 absl::StatusOr<PackedDense> PackedDense::Create(const dnnl::engine& engine, const Tensor& weight,
-                                                const Tensor& bias) {
+                                                const Tensor& bias, DType dtype) {
   ATTN_CHECK(weight.shape().size() == 2 && bias.shape().size() == 1);
   ATTN_CHECK(weight.dim(0) == bias.dim(0));
+  if (dtype != DType::kF32) {
+    return absl::UnimplementedError(
+        absl::StrCat("dense layers in ", DTypeName(dtype), " are not implemented (fp32 only)"));
+  }
   PackedDense d;
+  d.dtype_ = dtype;
   d.out_ = weight.dim(0);
   d.in_ = weight.dim(1);
   auto desc = PreferredWeightsDesc(engine, d.in_, d.out_);
@@ -90,10 +95,44 @@ int64_t PackedDense::bytes() const {
   return static_cast<int64_t>((weights_.size() + bias_.size()) * sizeof(float));
 }
 
-absl::StatusOr<std::unique_ptr<DenseKernel>> DenseKernel::Create(
+namespace {
+
+// fp32 x fp32 -> fp32 on oneDNN's matmul: exact-M primitives for M = 8, 16, ..., kMaxChunkRows,
+// all created up front, so that no primitive is ever created after warm-up and no row of padding
+// beyond the next multiple of 8 is computed. A batch of T rows runs as ceil(T / kMaxChunkRows)
+// chunks.
+class Fp32DenseKernel final : public DenseKernel {
+ public:
+  static absl::StatusOr<std::unique_ptr<DenseKernel>> Create(
+      const dnnl::engine& engine, int64_t in, int64_t out, DensePostOp post_op,
+      const dnnl::memory::desc& weights_desc);
+
+  void Run(dnnl::stream& stream, const float* x, int64_t rows, const PackedDense& layer,
+           float* y) override;
+  int num_primitives() const override { return static_cast<int>(chunks_.size()); }
+  const char* impl_name() const override { return impl_name_; }
+
+ private:
+  struct Chunk {
+    dnnl::matmul matmul;
+    dnnl::memory src;
+    dnnl::memory dst;
+  };
+  Fp32DenseKernel() = default;
+
+  int64_t in_ = 0;
+  int64_t out_ = 0;
+  dnnl::engine engine_;
+  std::vector<Chunk> chunks_;  // chunks_[i] computes (i + 1) * kRowGranularity rows
+  dnnl::memory weights_mem_;
+  dnnl::memory bias_mem_;
+  const char* impl_name_ = "";
+};
+
+absl::StatusOr<std::unique_ptr<DenseKernel>> Fp32DenseKernel::Create(
     const dnnl::engine& engine, int64_t in, int64_t out, DensePostOp post_op,
     const dnnl::memory::desc& weights_desc) {
-  std::unique_ptr<DenseKernel> k(new DenseKernel());
+  std::unique_ptr<Fp32DenseKernel> k(new Fp32DenseKernel());
   k->in_ = in;
   k->out_ = out;
   k->engine_ = engine;
@@ -121,9 +160,10 @@ absl::StatusOr<std::unique_ptr<DenseKernel>> DenseKernel::Create(
   return k;
 }
 
-void DenseKernel::Run(dnnl::stream& stream, const float* x, int64_t rows, const PackedDense& layer,
-                      float* y) {
-  ATTN_CHECK(layer.in_features() == in_ && layer.out_features() == out_);
+void Fp32DenseKernel::Run(dnnl::stream& stream, const float* x, int64_t rows,
+                          const PackedDense& layer, float* y) {
+  ATTN_CHECK(layer.in_features() == in_ && layer.out_features() == out_ &&
+             layer.dtype() == DType::kF32);
   weights_mem_.set_data_handle(const_cast<float*>(layer.packed_weights()));
   bias_mem_.set_data_handle(const_cast<float*>(layer.bias()));
   for (int64_t done = 0; done < rows;) {
@@ -138,6 +178,25 @@ void DenseKernel::Run(dnnl::stream& stream, const float* x, int64_t rows, const 
     done += m;
   }
   stream.wait();
+}
+
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<DenseKernel>> DenseKernel::Create(const dnnl::engine& engine,
+                                                                 const PackedDense& layer,
+                                                                 DensePostOp post_op) {
+  switch (layer.dtype()) {
+    case DType::kF32:
+      return Fp32DenseKernel::Create(engine, layer.in_features(), layer.out_features(), post_op,
+                                     layer.weights_desc());
+    case DType::kF16:
+    case DType::kBF16:
+    case DType::kInt8:
+      break;
+  }
+  return absl::UnimplementedError(absl::StrCat("no dense kernel for ",
+                                               DTypeName(layer.dtype()), " weights"));
 }
 
 }  // namespace attnserve::core

@@ -3,10 +3,11 @@
 // PackedDense holds one layer's weights, reordered once at load into the blocked layout oneDNN's
 // brgemm matmul prefers. With format_tag::any oneDNN 2.6 resolves the weights to the same layout
 // for every M (BA16a64b on AVX-512, measured for M = 1..4096), so batches of any size share one
-// copy; DenseKernel::Create checks that for every M it builds. DenseKernel holds the primitives for
-// one layer *shape*: exact-M matmuls for M = 8, 16, ..., kMaxChunkRows, all created up front, so
-// that no primitive is ever created after warm-up and no row of padding beyond the next multiple
-// of 8 is computed. A batch of T rows runs as ceil(T / kMaxChunkRows) chunks.
+// copy; the fp32 kernel checks that for every M it builds. A DenseKernel runs one layer *shape* in
+// one dtype, chosen by (dtype, shape): the fp32 one holds exact-M matmuls for M = 8, 16, ...,
+// kMaxChunkRows, all created up front, so that no primitive is ever created after warm-up and no
+// row of padding beyond the next multiple of 8 is computed. A batch of T rows runs as
+// ceil(T / kMaxChunkRows) chunks.
 #ifndef ATTNSERVE_CORE_LAYERS_DENSE_H_
 #define ATTNSERVE_CORE_LAYERS_DENSE_H_
 
@@ -19,6 +20,7 @@
 #include "absl/status/statusor.h"
 
 #include "core/tensor/aligned_buffer.h"
+#include "core/tensor/dtype.h"
 #include "core/tensor/tensor.h"
 
 namespace attnserve::core {
@@ -42,14 +44,17 @@ inline int64_t RoundUpRows(int64_t rows) {
 absl::StatusOr<dnnl::memory::desc> PreferredWeightsDesc(const dnnl::engine& engine, int64_t in,
                                                         int64_t out);
 
-// Immutable after Create(); the buffers may be read from any thread.
+// One layer's weights, packed for compute in a given dtype (the precision seam: a DenseKernel for
+// that dtype runs it). Immutable after Create(); the buffers may be read from any thread.
 class PackedDense {
  public:
-  // `weight` is [out, in] (torch.nn.Linear layout), `bias` is [out].
+  // `weight` is [out, in] (torch.nn.Linear layout), `bias` is [out]. `dtype` is what the weights
+  // are packed as; only kF32 is implemented (Unimplemented otherwise).
   static absl::StatusOr<PackedDense> Create(const dnnl::engine& engine, const Tensor& weight,
-                                            const Tensor& bias);
+                                            const Tensor& bias, DType dtype = DType::kF32);
   int64_t in_features() const { return in_; }
   int64_t out_features() const { return out_; }
+  DType dtype() const { return dtype_; }
   const dnnl::memory::desc& weights_desc() const { return weights_desc_; }
   const float* packed_weights() const { return weights_.data(); }
   const float* bias() const { return bias_.data(); }
@@ -59,43 +64,36 @@ class PackedDense {
  private:
   int64_t in_ = 0;
   int64_t out_ = 0;
+  DType dtype_ = DType::kF32;
   dnnl::memory::desc weights_desc_;
   AlignedBuffer<float> weights_;
   AlignedBuffer<float> bias_;
 };
 
-// Per-thread: primitives are bound to the thread that created them (oneDNN 2.x), so each encoder
-// session owns its kernels. Not thread-safe.
+// Runs one layer shape: y = op(x · W + b). Chosen by Create() from the layer's dtype and shape,
+// so that precisions are new implementations of this interface.
+//
+// Per-thread: primitives are bound to the thread that created them (oneDNN 2.x), so each session
+// owns its kernels. Not thread-safe.
 class DenseKernel {
  public:
-  static absl::StatusOr<std::unique_ptr<DenseKernel>> Create(
-      const dnnl::engine& engine, int64_t in, int64_t out, DensePostOp post_op,
-      const dnnl::memory::desc& weights_desc);
+  virtual ~DenseKernel() = default;
+
+  // The kernel for layers of `layer`'s dtype and shape (any layer of that dtype and shape can be
+  // run with it). Unimplemented for a dtype without a kernel.
+  static absl::StatusOr<std::unique_ptr<DenseKernel>> Create(const dnnl::engine& engine,
+                                                             const PackedDense& layer,
+                                                             DensePostOp post_op);
 
   // y[RoundUpRows(rows), out] = op(x[RoundUpRows(rows), in] · W + b). Rows past `rows` (up to the
   // next multiple of kRowGranularity) are computed too and must exist; their values are garbage
-  // but finite when the padded input rows are finite.
-  void Run(dnnl::stream& stream, const float* x, int64_t rows, const PackedDense& layer, float* y);
+  // but finite when the padded input rows are finite. `layer` has the kernel's dtype and shape.
+  virtual void Run(dnnl::stream& stream, const float* x, int64_t rows, const PackedDense& layer,
+                   float* y) = 0;
 
-  int num_primitives() const { return static_cast<int>(chunks_.size()); }
+  virtual int num_primitives() const = 0;
   // Implementation oneDNN chose for the largest chunk ("brg:avx512_core", ...).
-  const char* impl_name() const { return impl_name_; }
-
- private:
-  struct Chunk {
-    dnnl::matmul matmul;
-    dnnl::memory src;
-    dnnl::memory dst;
-  };
-  DenseKernel() = default;
-
-  int64_t in_ = 0;
-  int64_t out_ = 0;
-  dnnl::engine engine_;
-  std::vector<Chunk> chunks_;  // chunks_[i] computes (i + 1) * kRowGranularity rows
-  dnnl::memory weights_mem_;
-  dnnl::memory bias_mem_;
-  const char* impl_name_ = "";
+  virtual const char* impl_name() const = 0;
 };
 
 }  // namespace attnserve::core

@@ -59,8 +59,6 @@ class SafetensorsFile {
   const std::vector<StTensor>& tensors() const { return tensors_; }
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
   const std::string& display_name() const { return display_name_; }
-  // Byte offset of the data section within the file (8 + header length).
-  uint64_t data_start() const { return data_start_; }
 
   // Hints that the pages of `tensor` will not be read again: for a mapped file they are dropped
   // from the resident set (and re-read from disk if touched later). No-op for in-memory images.

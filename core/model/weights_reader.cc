@@ -68,6 +68,25 @@ absl::StatusOr<std::vector<int64_t>> SafetensorsWeightsReader::Shape(
   return t->shape;
 }
 
+absl::StatusOr<DType> SafetensorsWeightsReader::StoredDType(absl::string_view name) const {
+  const StTensor* t = file_->Find(name);
+  if (t == nullptr) {
+    return absl::NotFoundError(absl::StrCat(source(), ": missing tensor '", name, "'"));
+  }
+  switch (t->dtype) {
+    case StDType::kF32:
+      return DType::kF32;
+    case StDType::kF16:
+      return DType::kF16;
+    case StDType::kBF16:
+      return DType::kBF16;
+    default:
+      return absl::InvalidArgumentError(absl::StrCat(source(), ": tensor '", name,
+                                                     "' has dtype ", StDTypeName(t->dtype),
+                                                     ", not a weight type (F32, F16, BF16)"));
+  }
+}
+
 absl::StatusOr<Tensor> SafetensorsWeightsReader::Read(absl::string_view name,
                                                       std::span<const int64_t> expected_shape) {
   const StTensor* t = file_->Find(name);
@@ -121,6 +140,11 @@ absl::StatusOr<std::vector<int64_t>> InMemoryWeightsReader::Shape(absl::string_v
     return absl::NotFoundError(absl::StrCat(source_, ": missing tensor '", name, "'"));
   }
   return it->second.shape;
+}
+
+absl::StatusOr<DType> InMemoryWeightsReader::StoredDType(absl::string_view name) const {
+  if (!Has(name)) return absl::NotFoundError(absl::StrCat(source_, ": missing tensor '", name, "'"));
+  return DType::kF32;
 }
 
 absl::StatusOr<Tensor> InMemoryWeightsReader::Read(absl::string_view name,

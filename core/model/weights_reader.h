@@ -21,6 +21,7 @@
 #include "absl/strings/string_view.h"
 
 #include "core/model/safetensors.h"
+#include "core/tensor/dtype.h"
 #include "core/tensor/tensor.h"
 
 namespace attnserve::core {
@@ -34,6 +35,10 @@ class WeightsReader {
   virtual std::vector<std::string> Names() const = 0;
   // The stored shape of tensor `name`; NotFound if absent.
   virtual absl::StatusOr<std::vector<int64_t>> Shape(absl::string_view name) const = 0;
+  // The dtype tensor `name` is stored in (what Read converts from), so that a family can pack it
+  // in a precision that keeps it (bf16 weights as bf16, say); NotFound if absent,
+  // InvalidArgument for a stored dtype that is not a floating-point weight type.
+  virtual absl::StatusOr<DType> StoredDType(absl::string_view name) const = 0;
   // Reads tensor `name` as float32. NotFound if absent; InvalidArgument naming the tensor if its
   // shape is not `expected_shape` or its dtype cannot be converted to float32.
   virtual absl::StatusOr<Tensor> Read(absl::string_view name,
@@ -48,6 +53,7 @@ class SafetensorsWeightsReader final : public WeightsReader {
   bool Has(absl::string_view name) const override { return file_->Find(name) != nullptr; }
   std::vector<std::string> Names() const override;
   absl::StatusOr<std::vector<int64_t>> Shape(absl::string_view name) const override;
+  absl::StatusOr<DType> StoredDType(absl::string_view name) const override;
   // Converts F32, F16 and BF16 and releases the tensor's file pages afterwards, so the mapped
   // checkpoint does not stay resident next to the converted copy.
   absl::StatusOr<Tensor> Read(absl::string_view name,
@@ -66,6 +72,8 @@ class InMemoryWeightsReader final : public WeightsReader {
   bool Has(absl::string_view name) const override;
   std::vector<std::string> Names() const override;
   absl::StatusOr<std::vector<int64_t>> Shape(absl::string_view name) const override;
+  // Always kF32: tensors are held as floats.
+  absl::StatusOr<DType> StoredDType(absl::string_view name) const override;
   absl::StatusOr<Tensor> Read(absl::string_view name,
                               std::span<const int64_t> expected_shape) override;
 

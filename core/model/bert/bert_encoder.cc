@@ -43,17 +43,13 @@ absl::StatusOr<std::unique_ptr<BertEncoder>> BertEncoder::Create(
       act = DensePostOp::kRelu;
       break;
   }
-  const int64_t h = c.hidden_size, inter = c.intermediate_size;
-  ATTN_ASSIGN_OR_RETURN(enc->qkv_, DenseKernel::Create(enc->engine_, h, 3 * h, DensePostOp::kNone,
-                                                       l0.qkv.weights_desc()));
+  // One kernel per layer shape (every layer has the same shapes and dtype as layer 0).
+  ATTN_ASSIGN_OR_RETURN(enc->qkv_, DenseKernel::Create(enc->engine_, l0.qkv, DensePostOp::kNone));
   ATTN_ASSIGN_OR_RETURN(enc->attn_out_,
-                        DenseKernel::Create(enc->engine_, h, h, DensePostOp::kResidualAdd,
-                                            l0.attn_out.weights_desc()));
-  ATTN_ASSIGN_OR_RETURN(enc->ffn_in_,
-                        DenseKernel::Create(enc->engine_, h, inter, act, l0.ffn_in.weights_desc()));
+                        DenseKernel::Create(enc->engine_, l0.attn_out, DensePostOp::kResidualAdd));
+  ATTN_ASSIGN_OR_RETURN(enc->ffn_in_, DenseKernel::Create(enc->engine_, l0.ffn_in, act));
   ATTN_ASSIGN_OR_RETURN(enc->ffn_out_,
-                        DenseKernel::Create(enc->engine_, inter, h, DensePostOp::kResidualAdd,
-                                            l0.ffn_out.weights_desc()));
+                        DenseKernel::Create(enc->engine_, l0.ffn_out, DensePostOp::kResidualAdd));
   return enc;
 }
 

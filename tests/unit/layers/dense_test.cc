@@ -1,7 +1,9 @@
 #include "core/layers/dense.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -34,7 +36,7 @@ TEST_P(DenseKernelTest, MatchesNaiveMatmul) {
   dnnl::stream stream(engine);
   auto packed = PackedDense::Create(engine, w, b);
   ASSERT_TRUE(packed.ok()) << packed.status();
-  auto kernel = DenseKernel::Create(engine, c.in, c.out, c.post_op, packed->weights_desc());
+  auto kernel = DenseKernel::Create(engine, *packed, c.post_op);
   ASSERT_TRUE(kernel.ok()) << kernel.status();
 
   const int64_t padded = RoundUpRows(c.rows);
@@ -81,14 +83,32 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(DenseKernelTest, CreatesAllChunkPrimitivesUpFrontWithBrgemm) {
   dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  auto desc = PreferredWeightsDesc(engine, 384, 1536);
-  ASSERT_TRUE(desc.ok());
-  auto kernel = DenseKernel::Create(engine, 384, 1536, DensePostOp::kGeluErf, *desc);
+  Tensor w({1536, 384}), b({1536});
+  std::fill(w.span().begin(), w.span().end(), 0.0f);
+  std::fill(b.span().begin(), b.span().end(), 0.0f);
+  auto packed = PackedDense::Create(engine, w, b);
+  ASSERT_TRUE(packed.ok()) << packed.status();
+  EXPECT_EQ(packed->dtype(), DType::kF32);
+  auto kernel = DenseKernel::Create(engine, *packed, DensePostOp::kGeluErf);
   ASSERT_TRUE(kernel.ok()) << kernel.status();
   EXPECT_EQ((*kernel)->num_primitives(), kMaxChunkRows / kRowGranularity);
   // A reference ("ref:") implementation would be orders of magnitude slower.
   EXPECT_EQ(std::string((*kernel)->impl_name()).rfind("ref", 0), std::string::npos)
       << (*kernel)->impl_name();
+}
+
+TEST(DenseKernelTest, PrecisionsWithoutAKernelAreRefusedByName) {
+  dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  Tensor w({16, 16}), b({16});
+  std::fill(w.span().begin(), w.span().end(), 0.0f);
+  std::fill(b.span().begin(), b.span().end(), 0.0f);
+  for (DType t : {DType::kBF16, DType::kInt8}) {
+    auto packed = PackedDense::Create(engine, w, b, t);
+    ASSERT_FALSE(packed.ok());
+    EXPECT_EQ(packed.status().code(), absl::StatusCode::kUnimplemented);
+    EXPECT_THAT(std::string(packed.status().message()),
+                ::testing::HasSubstr(std::string(DTypeName(t))));
+  }
 }
 
 }  // namespace

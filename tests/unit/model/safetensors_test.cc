@@ -174,5 +174,33 @@ TEST(WeightsReaderTest, RejectsIntegerWeights) {
               HasSubstr("has dtype I32; only F32, F16 and BF16"));
 }
 
+TEST(WeightsReaderTest, KeepsTheStoredDtype) {
+  const std::string data = std::string("\x00\x3c\x00\xc0", 4) + std::string("\x80\x3f", 2) +
+                           Floats({1.5f}) + Floats({7});
+  auto f = SafetensorsFile::FromBytes(
+      Image(R"({"h":{"dtype":"F16","shape":[2],"data_offsets":[0,4]},)"
+            R"("b":{"dtype":"BF16","shape":[1],"data_offsets":[4,6]},)"
+            R"("f":{"dtype":"F32","shape":[1],"data_offsets":[6,10]},)"
+            R"("i":{"dtype":"I32","shape":[1],"data_offsets":[10,14]}})",
+            data),
+      "m.safetensors");
+  ASSERT_TRUE(f.ok()) << f.status();
+  SafetensorsWeightsReader reader(std::move(*f));
+  EXPECT_EQ(*reader.StoredDType("h"), DType::kF16);
+  EXPECT_EQ(*reader.StoredDType("b"), DType::kBF16);
+  EXPECT_EQ(*reader.StoredDType("f"), DType::kF32);
+  EXPECT_THAT(reader.StoredDType("i").status().message(), HasSubstr("'i' has dtype I32"));
+  EXPECT_EQ(reader.StoredDType("nope").status().code(), absl::StatusCode::kNotFound);
+  // Reading still gives float32, whatever was stored.
+  auto b = reader.Read("b", std::vector<int64_t>{1});
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(b->data()[0], 1.0f);
+
+  InMemoryWeightsReader mem("mem");
+  mem.Add("w", {1}, {2.0f});
+  EXPECT_EQ(*mem.StoredDType("w"), DType::kF32);
+  EXPECT_EQ(mem.StoredDType("x").status().code(), absl::StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace attnserve::core
