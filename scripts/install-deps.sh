@@ -26,7 +26,9 @@ BUILD=(
 )
 DEVELOP=(
   # the clang presets (thread-safety analysis, sanitizers), tests and micro-benchmarks
-  git clang libclang-rt-14-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # (libomp-14-dev: clang's OpenMP headers and runtime; a Recommends of clang, which
+  # --no-install-recommends leaves out, and the clang presets do not configure without it)
+  git clang libclang-rt-14-dev libomp-14-dev libgtest-dev libgmock-dev libbenchmark-dev
   # test tools
   python3 ca-certificates openssl
   # clients: the Python client's runtime (stubs come from protoc + grpc_python_plugin above)
