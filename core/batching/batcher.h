@@ -31,8 +31,8 @@ class BatchObserver : public QueueObserver {
 
 class Batcher {
  public:
-  // Starts the threads. The worker creates the model's session on itself, reserves its workspace for
-  // full batches and runs warm-up passes; WaitUntilReady() tells when that is done. `observer`
+  // Starts the threads. The worker creates the model's session on itself, reserves its workspace
+  // for full batches and runs warm-up passes; WaitUntilReady() tells when that is done. `observer`
   // may be null and must outlive the batcher.
   static absl::StatusOr<std::unique_ptr<Batcher>> Start(std::shared_ptr<const Model> model,
                                                         const BatchingOptions& options,
