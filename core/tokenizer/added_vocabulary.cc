@@ -37,7 +37,11 @@ absl::Status AddedVocabulary::Init(std::vector<AddedToken> tokens, const Normali
     m.tokens.push_back(&a);
     m.patterns.push_back(std::move(pattern));
   }
-  for (auto [from, to] : {std::make_pair(&raw, &raw_), std::make_pair(&normalized, &normalized_)}) {
+  for (const auto& [from_ptr, to_ptr] :
+       {std::make_pair(&raw, &raw_), std::make_pair(&normalized, &normalized_)}) {
+    // Named copies: Clang 14 cannot capture a structured binding in a lambda.
+    const Matcher* const from = from_ptr;
+    Matcher* const to = to_ptr;
     std::vector<size_t> order(from->tokens.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
