@@ -149,6 +149,27 @@ TEST(BertNormalizerTest, FromJsonResolvesStripAccentsAndRejectsUnknownOptions) {
               HasSubstr("f.json: normalizer: unsupported option 'nfkc'"));
 }
 
+// A normalizer with only the general form: the default NormalizeText decodes, then calls it.
+class DoubleEveryA final : public Normalizer {
+ public:
+  void Normalize(const NormalizedChar* in, size_t n,
+                 std::vector<NormalizedChar>& out) const override {
+    for (size_t i = 0; i < n; ++i) {
+      out.push_back(in[i]);
+      if (in[i].cp == 'a') out.push_back(in[i]);
+    }
+  }
+  std::string Describe() const override { return "DoubleEveryA"; }
+};
+
+TEST(NormalizerTest, DefaultNormalizeTextDecodesThenNormalizes) {
+  const DoubleEveryA n;
+  std::vector<NormalizedChar> out = {{'z', 9, 10}};
+  n.NormalizeText("x\u00e9ab", 1, 5, out);  // "\u00e9ab": bytes 1..5
+  EXPECT_THAT(Chars(out),
+              ElementsAre(C{'z', 9, 10}, C{0xe9, 1, 3}, C{'a', 3, 4}, C{'a', 3, 4}, C{'b', 4, 5}));
+}
+
 // --- BertPreTokenizer -------------------------------------------------------------------------
 
 std::vector<std::string> Words(const NormalizedString& s, const std::vector<CharSpan>& spans) {
