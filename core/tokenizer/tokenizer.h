@@ -1,6 +1,8 @@
-// Tokenizer: Hugging Face-exact BERT WordPiece tokenization (BertNormalizer, BertPreTokenizer,
-// WordPiece, added tokens, TemplateProcessing, truncation), loaded from a model directory's
-// tokenizer.json or vocab.txt + tokenizer_config.json.
+// Tokenizer: Hugging Face-exact tokenization as a pipeline of stages, each chosen by its
+// tokenizer.json "type" as in Hugging Face's `tokenizers`: Normalizer (BertNormalizer),
+// PreTokenizer (BertPreTokenizer), Model (WordPiece), PostProcessor (TemplateProcessing,
+// BertProcessing) and Decoder (WordPiece), with added tokens, truncation and byte offsets shared
+// by all. Loaded from a model directory's tokenizer.json or vocab.txt + tokenizer_config.json.
 //
 // "Exact" means: the ids, type ids and byte offsets of Hugging Face's Rust `tokenizers` (what
 // `transformers.AutoTokenizer` uses) on the same file. What is not supported (other models,
@@ -14,58 +16,26 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/optional.h"
+#include "absl/types/span.h"
 
-#include "core/tokenizer/wordpiece.h"
+#include "core/tokenizer/added_vocabulary.h"
+#include "core/tokenizer/encoding.h"
 
 namespace attnserve::core {
 
-enum class TruncationDirection { kRight, kLeft };
-
-// Per-call options of Tokenizer::Encode.
-struct TokenizeOptions {
-  // Add the template's special tokens ([CLS] ... [SEP], [CLS] A [SEP] B [SEP]).
-  bool add_special_tokens = true;
-  // Longest result in tokens, special tokens included; 0 = no limit.
-  int max_length = 0;
-  // false: a result longer than max_length is InvalidArgument "has N tokens; the maximum is M".
-  // true: cut to max_length (pairs: longest first, as Hugging Face) and set Encoding::truncated.
-  bool truncate = false;
-  TruncationDirection direction = TruncationDirection::kRight;
-  // Fill Encoding::tokens (costs one string per token).
-  bool return_tokens = false;
-};
-
-// The result of one Encode call: parallel arrays, one entry per token.
-struct Encoding {
-  std::vector<int32_t> ids;
-  std::vector<int32_t> type_ids;
-  // Only with TokenizeOptions::return_tokens: vocabulary entries, except that an added token
-  // found in the text is the text it matched (with what lstrip / rstrip took; normalized for
-  // normalized=true), as Hugging Face's Encoding::get_tokens.
-  std::vector<std::string> tokens;
-  // Byte offsets [start, end) into the original UTF-8 of the text the token came from (text or
-  // text_pair; type_ids tell which for BERT templates); (0, 0) for template special tokens.
-  std::vector<uint32_t> offsets_start;
-  std::vector<uint32_t> offsets_end;
-  bool truncated = false;
-};
-
-// A token matched in the raw text before normalization (tokenizer.json "added_tokens").
-struct AddedToken {
-  std::string content;
-  int32_t id = -1;
-  bool single_word = false;  // match only when not inside a word
-  bool lstrip = false;       // the match swallows the whitespace on its left
-  bool rstrip = false;       // ... and on its right
-  bool normalized = false;   // match in the normalized text (its content normalized too)
-  bool special = true;
-};
+class Normalizer;
+class PreTokenizer;
+class Model;
+class PostProcessor;
+class Decoder;
+struct TokenSequence;
 
 // Options of the vocab.txt path (the slow BertTokenizer's arguments / tokenizer_config.json).
 struct BertTokenizerOptions {
@@ -86,11 +56,12 @@ struct BertTokenizerOptions {
 };
 
 // Immutable after creation; all const methods are thread-safe (called concurrently from many
-// gRPC threads). Owns its vocabulary.
+// gRPC threads). Owns its stages (and through the model, its vocabulary) and its added tokens.
 class Tokenizer {
  public:
   Tokenizer(const Tokenizer&) = delete;
   Tokenizer& operator=(const Tokenizer&) = delete;
+  ~Tokenizer();
 
   // tokenizer.json when present (with tokenizer_config.json when present), else vocab.txt (+
   // tokenizer_config.json). NotFound when neither file exists.
@@ -121,7 +92,7 @@ class Tokenizer {
                                   const TokenizeOptions& options) const;
 
   // Number of ids: the model vocabulary plus added tokens outside it.
-  int vocab_size() const { return static_cast<int>(id_to_token_.size()); }
+  int vocab_size() const;
   // -1 when absent.
   int32_t TokenToId(absl::string_view token) const;
   // "" when out of range.
@@ -133,69 +104,47 @@ class Tokenizer {
   // One line describing the pipeline, e.g. for logs.
   std::string Describe() const;
 
-  // The normalizer settings (BertNormalizer); public for tests and the description.
-  struct NormalizerOptions {
-    bool enabled = true;  // false: tokenizer.json "normalizer": null
-    bool clean_text = true;
-    bool handle_chinese_chars = true;
-    bool strip_accents = true;  // already resolved (null follows lowercase)
-    bool lowercase = true;
-  };
-  // One element of a TemplateProcessing template.
-  struct TemplatePiece {
-    bool is_sequence = false;  // true: $A (sequence 0) or $B (sequence 1)
-    int sequence = 0;
-    std::vector<int32_t> special_ids;  // !is_sequence
-    std::vector<std::string> special_tokens;
-    int32_t type_id = 0;
-  };
+  // The text of `ids` as the tokenizer.json decoder gives it (Hugging Face's
+  // Tokenizer::decode): ids outside the vocabulary are skipped, so are special added tokens
+  // when skip_special_tokens. FailedPrecondition when the tokenizer has no decoder we support
+  // (tokenizer.json without one, or of another type). Never blocks.
+  absl::StatusOr<std::string> Decode(absl::Span<const int32_t> ids,
+                                     bool skip_special_tokens = true) const;
+
+  // The stages, for tests and descriptions. normalizer() is nullptr for tokenizer.json's
+  // "normalizer": null, decoder() when there is none we support; the others are never null.
+  const Normalizer* normalizer() const { return normalizer_.get(); }
+  const PreTokenizer& pre_tokenizer() const { return *pre_tokenizer_; }
+  const Model& model() const { return *model_; }
+  const PostProcessor& post_processor() const { return *post_processor_; }
+  const Decoder* decoder() const { return decoder_.get(); }
 
  private:
-  struct SequenceTokens;
   struct Scratch;
-  // A normalized character and the byte range [start, end) of the original one it came from.
-  struct NChar {
-    char32_t cp;
-    uint32_t start;
-    uint32_t end;
-  };
-  // The added tokens matched on one kind of text (the raw text, or normalized pieces).
-  struct AddedMatcher {
-    std::vector<const AddedToken*> tokens;  // longest pattern first
-    std::vector<std::string> patterns;      // what is matched, parallel to tokens
-    bool first_byte[256] = {};
-    bool empty() const { return tokens.empty(); }
-  };
-  struct Match {
-    size_t start;  // bytes, including what lstrip / rstrip took
-    size_t stop;
-    const AddedToken* token;
-  };
 
-  Tokenizer() = default;
-  absl::Status Finish(absl::string_view source_name);
-  // Hugging Face's AddedVocabulary::find_matches on `s`: leftmost-longest, then single_word,
-  // lstrip, rstrip.
-  static void FindMatches(absl::string_view s, const AddedMatcher& m, std::vector<Match>& out);
-  // BertNormalizer over text[begin, end): appends the normalized characters.
-  void Normalize(absl::string_view text, size_t begin, size_t end, std::vector<NChar>& out) const;
-  void EncodeSequence(absl::string_view text, bool want_tokens, SequenceTokens& out,
+  Tokenizer();
+  // Validates the stages and ids, builds the added-token matchers from `added`.
+  absl::Status Finish(std::vector<AddedToken> added, absl::string_view source_name);
+  void EncodeSequence(absl::string_view text, bool want_tokens, TokenSequence& out,
                       Scratch& scratch) const;
+  // Normalizes text[begin, end) (between raw added tokens) and encodes it.
   void EncodePiece(absl::string_view text, size_t begin, size_t end, bool want_tokens,
-                   SequenceTokens& out, Scratch& scratch) const;
-  // BertPreTokenizer + WordPiece over normalized characters.
-  void PreTokenize(const NChar* chars, size_t n, bool want_tokens, SequenceTokens& out,
+                   TokenSequence& out, Scratch& scratch) const;
+  // Pre-tokenizes characters [begin, end) of scratch's normalized piece and runs the model.
+  void EncodeRange(uint32_t begin, uint32_t end, bool want_tokens, TokenSequence& out,
                    Scratch& scratch) const;
-  void EmitWord(Scratch& scratch, bool want_tokens, SequenceTokens& out) const;
 
-  NormalizerOptions normalizer_;
-  WordPieceVocab model_;
-  std::vector<AddedToken> added_tokens_;
-  AddedMatcher raw_added_;         // normalized=false: matched in the raw text
-  AddedMatcher normalized_added_;  // normalized=true: matched in normalized pieces
-  std::vector<TemplatePiece> single_template_;
-  std::vector<TemplatePiece> pair_template_;
-  std::vector<std::string> id_to_token_;
+  std::unique_ptr<Normalizer> normalizer_;  // nullptr: none
+  std::unique_ptr<PreTokenizer> pre_tokenizer_;
+  std::unique_ptr<Model> model_;
+  std::unique_ptr<PostProcessor> post_processor_;
+  std::unique_ptr<Decoder> decoder_;  // nullptr: none (Decode fails)
+  AddedVocabulary added_;
+  // Tokens of the ids past the model's vocabulary (added tokens; "" for unused ids between).
+  std::vector<std::string> extra_id_to_token_;
+  // Added tokens whose id is an empty token of the model's vocabulary (an empty vocab.txt line):
+  // IdToToken gives the added token, as it always did.
+  std::vector<std::pair<int32_t, std::string>> added_over_empty_;
   int model_max_length_ = 0;
   std::string source_;
 };

@@ -1,6 +1,7 @@
 // Building a Tokenizer from tokenizer.json, from vocab.txt + tokenizer_config.json, or from a
-// vocabulary. Everything the files say is either honoured exactly or rejected with an error
-// naming the file and the feature.
+// vocabulary. Each stage is built by its "type" through the stage registries
+// (core/tokenizer/stage_registry.h). Everything the files say is either honoured exactly or
+// rejected with an error naming the file and the feature.
 #include <algorithm>
 #include <limits>
 
@@ -11,8 +12,15 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 
+#include "core/tokenizer/decoders/decoder.h"
+#include "core/tokenizer/decoders/wordpiece_decoder.h"
+#include "core/tokenizer/json_util.h"
+#include "core/tokenizer/models/wordpiece.h"
+#include "core/tokenizer/normalizers/bert_normalizer.h"
+#include "core/tokenizer/post_processors/template_processing.h"
+#include "core/tokenizer/pre_tokenizers/bert_pre_tokenizer.h"
+#include "core/tokenizer/stage_registry.h"
 #include "core/tokenizer/tokenizer.h"
-#include "core/tokenizer/unicode.h"
 #include "core/util/file.h"
 #include "core/util/status_macros.h"
 
@@ -20,42 +28,12 @@ namespace attnserve::core {
 namespace {
 
 using nlohmann::json;
+using tokenizer_json::CheckKeys;
+using tokenizer_json::Err;
+using tokenizer_json::GetBool;
+using tokenizer_json::GetString;
+using tokenizer_json::TypeOf;
 namespace fs = std::filesystem;
-
-absl::Status Err(absl::string_view source, absl::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat(source, ": ", what));
-}
-
-// Keys of `obj` outside `known` are an error: an option we do not understand could change the
-// result.
-absl::Status CheckKeys(const json& obj, std::initializer_list<const char*> known,
-                       absl::string_view source, absl::string_view where) {
-  for (auto it = obj.begin(); it != obj.end(); ++it) {
-    if (std::none_of(known.begin(), known.end(), [&](const char* k) { return it.key() == k; })) {
-      return Err(source, absl::StrCat(where, ": unsupported option '", it.key(), "'"));
-    }
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<bool> GetBool(const json& obj, const char* key, bool def, absl::string_view source,
-                             absl::string_view where) {
-  const auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return def;
-  if (!it->is_boolean()) {
-    return Err(source, absl::StrCat(where, ".", key, " must be true or false; was ", it->dump()));
-  }
-  return it->get<bool>();
-}
-
-absl::StatusOr<std::string> GetString(const json& obj, const char* key, absl::string_view source,
-                                      absl::string_view where) {
-  const auto it = obj.find(key);
-  if (it == obj.end() || !it->is_string()) {
-    return Err(source, absl::StrCat(where, ".", key, " must be a string"));
-  }
-  return it->get<std::string>();
-}
 
 absl::StatusOr<AddedToken> ParseAddedToken(const json& t, absl::string_view source,
                                            absl::string_view where) {
@@ -82,122 +60,51 @@ absl::StatusOr<AddedToken> ParseAddedToken(const json& t, absl::string_view sour
   return a;
 }
 
-absl::StatusOr<Tokenizer::NormalizerOptions> ParseNormalizer(const json& j,
-                                                             absl::string_view source) {
-  Tokenizer::NormalizerOptions n;
-  if (j.is_null()) {
-    n.enabled = false;
-    return n;
-  }
+// tokenizer.json "normalizer": null (nullptr) or a registered type.
+absl::StatusOr<std::unique_ptr<Normalizer>> BuildNormalizer(const json& j,
+                                                            absl::string_view source) {
+  if (j.is_null()) return nullptr;
   if (!j.is_object()) return Err(source, "normalizer is not an object");
-  const std::string type = j.value("type", "");
-  if (type != "BertNormalizer") {
-    return Err(source, absl::StrCat("normalizer type '", type.empty() ? j.dump() : type,
-                                    "' is not supported (supported: BertNormalizer, or null)"));
-  }
-  ATTN_RETURN_IF_ERROR(
-      CheckKeys(j, {"type", "clean_text", "handle_chinese_chars", "strip_accents", "lowercase"},
-                source, "normalizer"));
-  ATTN_ASSIGN_OR_RETURN(n.clean_text, GetBool(j, "clean_text", true, source, "normalizer"));
-  ATTN_ASSIGN_OR_RETURN(n.handle_chinese_chars,
-                        GetBool(j, "handle_chinese_chars", true, source, "normalizer"));
-  ATTN_ASSIGN_OR_RETURN(n.lowercase, GetBool(j, "lowercase", true, source, "normalizer"));
-  // strip_accents: null (or absent) follows lowercase.
-  ATTN_ASSIGN_OR_RETURN(n.strip_accents,
-                        GetBool(j, "strip_accents", n.lowercase, source, "normalizer"));
-  return n;
+  return NormalizerRegistry().Create(TypeOf(j), j, source, TypeOf(j).empty() ? j.dump() : "");
 }
 
-absl::Status ParsePreTokenizer(const json& j, absl::string_view source) {
-  std::string type = j.is_object() ? j.value("type", "") : "";
-  if (j.is_object() && type == "Sequence" && j.contains("pretokenizers") &&
-      j["pretokenizers"].is_array() && j["pretokenizers"].size() == 1) {
-    return ParsePreTokenizer(j["pretokenizers"][0], source);
+absl::StatusOr<std::unique_ptr<PreTokenizer>> BuildPreTokenizer(const json& j,
+                                                                absl::string_view source) {
+  const std::string type = TypeOf(j);
+  // A Sequence of one is that one (the only Sequence we accept so far).
+  if (type == "Sequence" && j.contains("pretokenizers") && j["pretokenizers"].is_array() &&
+      j["pretokenizers"].size() == 1) {
+    return BuildPreTokenizer(j["pretokenizers"][0], source);
   }
-  if (type != "BertPreTokenizer") {
-    return Err(source, absl::StrCat("pre_tokenizer '",
-                                    j.is_null() ? "null" : (type.empty() ? j.dump() : type),
-                                    "' is not supported (supported: BertPreTokenizer)"));
-  }
-  return CheckKeys(j, {"type"}, source, "pre_tokenizer");
+  return PreTokenizerRegistry().Create(type, j, source,
+                                       j.is_null() ? "null" : (type.empty() ? j.dump() : ""));
 }
 
-// TemplateProcessing "single"/"pair" arrays.
-absl::StatusOr<std::vector<Tokenizer::TemplatePiece>> ParseTemplate(const json& arr,
-                                                                    const json& special_tokens,
-                                                                    bool pair,
-                                                                    absl::string_view source) {
-  const std::string where = pair ? "post_processor.pair" : "post_processor.single";
-  if (!arr.is_array()) return Err(source, absl::StrCat(where, " is not an array"));
-  std::vector<Tokenizer::TemplatePiece> out;
-  int seen[2] = {0, 0};
-  for (const json& e : arr) {
-    Tokenizer::TemplatePiece p;
-    auto type_id = [&](const json& o) -> absl::StatusOr<int32_t> {
-      const auto it = o.find("type_id");
-      if (it == o.end()) return 0;
-      if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > 255) {
-        return Err(source, absl::StrCat(where, ": type_id must be a small non-negative integer"));
-      }
-      return static_cast<int32_t>(it->get<int64_t>());
-    };
-    if (e.is_object() && e.contains("Sequence") && e["Sequence"].is_object()) {
-      const json& s = e["Sequence"];
-      const std::string id = s.value("id", "");
-      if (id != "A" && id != "B") {
-        return Err(source, absl::StrCat(where, ": sequence id must be A or B; was ", s.dump()));
-      }
-      p.is_sequence = true;
-      p.sequence = id == "A" ? 0 : 1;
-      ATTN_ASSIGN_OR_RETURN(p.type_id, type_id(s));
-      ++seen[p.sequence];
-    } else if (e.is_object() && e.contains("SpecialToken") && e["SpecialToken"].is_object()) {
-      const json& s = e["SpecialToken"];
-      const std::string id = s.value("id", "");
-      const auto it = special_tokens.is_object() ? special_tokens.find(id) : special_tokens.end();
-      if (it == special_tokens.end() || !it->is_object() || !(*it)["ids"].is_array() ||
-          !(*it)["tokens"].is_array() || (*it)["ids"].size() != (*it)["tokens"].size()) {
-        return Err(source,
-                   absl::StrCat(where, ": special token '", id,
-                                "' is not in post_processor.special_tokens (with ids and tokens)"));
-      }
-      for (const json& v : (*it)["ids"]) {
-        if (!v.is_number_integer() || v.get<int64_t>() < 0 ||
-            v.get<int64_t>() > std::numeric_limits<int32_t>::max()) {
-          return Err(source, absl::StrCat(where, ": special token '", id, "' has a bad id"));
-        }
-        p.special_ids.push_back(static_cast<int32_t>(v.get<int64_t>()));
-      }
-      for (const json& v : (*it)["tokens"]) {
-        if (!v.is_string()) return Err(source, absl::StrCat(where, ": bad tokens of '", id, "'"));
-        p.special_tokens.push_back(v.get<std::string>());
-      }
-      ATTN_ASSIGN_OR_RETURN(p.type_id, type_id(s));
-    } else {
-      return Err(source, absl::StrCat(where, ": unsupported template element ", e.dump()));
-    }
-    out.push_back(std::move(p));
-  }
-  if (seen[0] != 1 || seen[1] != (pair ? 1 : 0)) {
-    return Err(source, absl::StrCat(where, pair ? " must hold $A and $B once each"
-                                                : " must hold $A once and no $B"));
-  }
-  return out;
+absl::StatusOr<std::unique_ptr<Model>> BuildModel(const json& model, absl::string_view source) {
+  std::string type = TypeOf(model);
+  // Old files have no "type": the Rust crate then recognises the model by its fields.
+  const bool wordpiece_shape = model.contains("vocab") && model["vocab"].is_object() &&
+                               model.contains("continuing_subword_prefix") &&
+                               model.contains("max_input_chars_per_word");
+  if (type.empty() && wordpiece_shape) type = "WordPiece";
+  return ModelRegistry().Create(type, model, source, type.empty() ? "unknown" : "");
 }
 
-std::vector<Tokenizer::TemplatePiece> BertTemplate(bool pair, int32_t cls_id,
-                                                   const std::string& cls, int32_t sep_id,
-                                                   const std::string& sep) {
-  using P = Tokenizer::TemplatePiece;
-  std::vector<P> t;
-  t.push_back(P{false, 0, {cls_id}, {cls}, 0});
-  t.push_back(P{true, 0, {}, {}, 0});
-  t.push_back(P{false, 0, {sep_id}, {sep}, 0});
-  if (pair) {
-    t.push_back(P{true, 1, {}, {}, 1});
-    t.push_back(P{false, 0, {sep_id}, {sep}, 1});
-  }
-  return t;
+// tokenizer.json "post_processor": null is the identity (no special tokens).
+absl::StatusOr<std::unique_ptr<PostProcessor>> BuildPostProcessor(const json& post,
+                                                                  absl::string_view source) {
+  if (post.is_null()) return TemplateProcessing::Identity();
+  const std::string type = TypeOf(post);
+  return PostProcessorRegistry().Create(type, post, source, type.empty() ? post.dump() : "");
+}
+
+// tokenizer.json "decoder": decoding is an extra, so a decoder we cannot build is ignored (the
+// file still loads, as before decoding existed); Tokenizer::Decode then fails.
+std::unique_ptr<Decoder> BuildDecoder(const json& j, absl::string_view source) {
+  const auto factory = DecoderRegistry().Find(TypeOf(j));
+  if (factory == nullptr) return nullptr;
+  auto decoder = factory(j, source);
+  return decoder.ok() ? std::move(*decoder) : nullptr;
 }
 
 absl::StatusOr<int> ParseModelMaxLength(const json& cfg, absl::string_view source) {
@@ -277,70 +184,35 @@ absl::StatusOr<BertTokenizerOptions> Tokenizer::ParseTokenizerConfig(absl::strin
   return o;
 }
 
-absl::Status Tokenizer::Finish(absl::string_view source_name) {
+absl::Status Tokenizer::Finish(std::vector<AddedToken> added, absl::string_view source_name) {
   source_ = std::string(source_name);
-  // Ids of added tokens beyond the model vocabulary extend id_to_token_.
-  for (const AddedToken& a : added_tokens_) {
+  // Ids of added tokens beyond the model vocabulary extend the id space.
+  const auto model_size = static_cast<size_t>(model_->vocab_size());
+  for (const AddedToken& a : added) {
     if (a.id < 0) return Err(source_name, absl::StrCat("added token '", a.content, "' has no id"));
     const auto id = static_cast<size_t>(a.id);
-    if (id >= id_to_token_.size()) {
-      if (id > id_to_token_.size() + 1'000'000) {
+    if (id >= model_size + extra_id_to_token_.size()) {
+      if (id > model_size + extra_id_to_token_.size() + 1'000'000) {
         return Err(source_name, absl::StrCat("added token '", a.content, "' has id ", a.id,
                                              ", far beyond the vocabulary"));
       }
-      id_to_token_.resize(id + 1);
+      extra_id_to_token_.resize(id + 1 - model_size);
     }
-    if (id_to_token_[id].empty()) {
-      id_to_token_[id] = a.content;
-    } else if (id_to_token_[id] != a.content) {
+    const absl::string_view have = IdToToken(a.id);
+    if (have.empty()) {
+      if (id >= model_size) {
+        extra_id_to_token_[id - model_size] = a.content;
+      } else {
+        added_over_empty_.emplace_back(a.id, a.content);  // an empty vocab.txt line
+      }
+    } else if (have != a.content) {
       return Err(source_name, absl::StrCat("added token '", a.content, "' has id ", a.id,
-                                           ", which is the vocabulary's '", id_to_token_[id], "'"));
+                                           ", which is the vocabulary's '", have, "'"));
     }
   }
-  // Matching patterns: the content, or for normalized=true the content normalized as the text
-  // will be. Longest first, so that the first match at a position is the longest.
-  for (const AddedToken& a : added_tokens_) {
-    AddedMatcher& m = a.normalized ? normalized_added_ : raw_added_;
-    std::string pattern = a.content;
-    if (a.normalized && normalizer_.enabled) {
-      std::vector<NChar> chars;
-      Normalize(a.content, 0, a.content.size(), chars);
-      pattern.clear();
-      char buf[4];
-      for (const NChar& c : chars) {
-        pattern.append(buf, static_cast<size_t>(unicode::EncodeUtf8(c.cp, buf)));
-      }
-      if (pattern.empty()) {
-        return Err(source_name, absl::StrCat("added token '", a.content,
-                                             "' (normalized=true) is empty once normalized"));
-      }
-    }
-    m.tokens.push_back(&a);
-    m.patterns.push_back(std::move(pattern));
-  }
-  for (AddedMatcher* m : {&raw_added_, &normalized_added_}) {
-    std::vector<size_t> order(m->tokens.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-      return m->patterns[x].size() > m->patterns[y].size();
-    });
-    AddedMatcher sorted;
-    for (size_t i : order) {
-      sorted.tokens.push_back(m->tokens[i]);
-      sorted.patterns.push_back(m->patterns[i]);
-      sorted.first_byte[static_cast<unsigned char>(m->patterns[i][0])] = true;
-    }
-    *m = std::move(sorted);
-  }
-  for (const auto* tmpl : {&single_template_, &pair_template_}) {
-    for (const TemplatePiece& p : *tmpl) {
-      for (int32_t id : p.special_ids) {
-        if (id < 0 || static_cast<size_t>(id) >= id_to_token_.size()) {
-          return Err(source_name, absl::StrCat("post_processor: special token id ", id,
-                                               " is outside the vocabulary"));
-        }
-      }
-    }
+  ATTN_RETURN_IF_ERROR(added_.Init(std::move(added), normalizer_.get(), source_name));
+  if (absl::Status st = post_processor_->CheckIds(vocab_size()); !st.ok()) {
+    return Err(source_name, st.message());
   }
   return absl::OkStatus();
 }
@@ -350,113 +222,24 @@ absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromTokenizerJson(
   const json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return Err(source, "not a JSON object");
   std::unique_ptr<Tokenizer> t(new Tokenizer());
+  auto stage = [&](const char* key) { return j.contains(key) ? j[key] : json(); };
 
-  // model
   const auto model_it = j.find("model");
   if (model_it == j.end() || !model_it->is_object()) return Err(source, "no model object");
-  const json& model = *model_it;
-  const std::string model_type = model.value("type", "");
-  // Old files have no "type": the Rust crate then recognises the model by its fields.
-  const bool wordpiece_shape = model.contains("vocab") && model["vocab"].is_object() &&
-                               model.contains("continuing_subword_prefix") &&
-                               model.contains("max_input_chars_per_word");
-  if (model_type != "WordPiece" && !(model_type.empty() && wordpiece_shape)) {
-    return Err(source, absl::StrCat("model type '", model_type.empty() ? "unknown" : model_type,
-                                    "' is not supported (supported: WordPiece)"));
-  }
-  ATTN_RETURN_IF_ERROR(CheckKeys(
-      model,
-      {"type", "unk_token", "continuing_subword_prefix", "max_input_chars_per_word", "vocab"},
-      source, "model"));
-  if (!model.contains("vocab") || !model["vocab"].is_object()) {
-    return Err(source, "model.vocab must be an object {token: id}");
-  }
-  ATTN_ASSIGN_OR_RETURN(std::string unk, GetString(model, "unk_token", source, "model"));
-  std::string prefix = "##";
-  if (model.contains("continuing_subword_prefix")) {
-    ATTN_ASSIGN_OR_RETURN(prefix, GetString(model, "continuing_subword_prefix", source, "model"));
-  }
-  int max_chars = 100;
-  if (const auto it = model.find("max_input_chars_per_word"); it != model.end()) {
-    if (!it->is_number_integer() || it->get<int64_t>() <= 0 ||
-        it->get<int64_t>() > std::numeric_limits<int32_t>::max()) {
-      return Err(source, "model.max_input_chars_per_word must be a positive integer");
-    }
-    max_chars = static_cast<int>(it->get<int64_t>());
-  }
-  const json& vocab = model["vocab"];
-  std::vector<std::pair<std::string, int32_t>> entries;
-  entries.reserve(vocab.size());
-  t->id_to_token_.assign(vocab.size(), std::string());
-  std::vector<bool> seen(vocab.size(), false);
-  for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-    if (!it->is_number_integer() || it->get<int64_t>() < 0 ||
-        it->get<int64_t>() >= static_cast<int64_t>(vocab.size())) {
-      return Err(source, absl::StrCat("model.vocab['", it.key(), "'] = ", it->dump(),
-                                      ": ids must be 0..", vocab.size() - 1));
-    }
-    const auto id = static_cast<size_t>(it->get<int64_t>());
-    if (seen[id]) {
-      return Err(source, absl::StrCat("model.vocab: id ", id, " is used twice ('",
-                                      t->id_to_token_[id], "' and '", it.key(), "')"));
-    }
-    seen[id] = true;
-    t->id_to_token_[id] = it.key();
-    entries.emplace_back(it.key(), static_cast<int32_t>(id));
-  }
-  ATTN_RETURN_IF_ERROR(t->model_.Init(entries, unk, prefix, max_chars, source));
+  ATTN_ASSIGN_OR_RETURN(t->model_, BuildModel(*model_it, source));
+  ATTN_ASSIGN_OR_RETURN(t->normalizer_, BuildNormalizer(stage("normalizer"), source));
+  ATTN_ASSIGN_OR_RETURN(t->pre_tokenizer_, BuildPreTokenizer(stage("pre_tokenizer"), source));
+  ATTN_ASSIGN_OR_RETURN(t->post_processor_, BuildPostProcessor(stage("post_processor"), source));
+  t->decoder_ = BuildDecoder(stage("decoder"), source);
 
-  // normalizer, pre_tokenizer
-  ATTN_ASSIGN_OR_RETURN(
-      t->normalizer_, ParseNormalizer(j.contains("normalizer") ? j["normalizer"] : json(), source));
-  ATTN_RETURN_IF_ERROR(
-      ParsePreTokenizer(j.contains("pre_tokenizer") ? j["pre_tokenizer"] : json(), source));
-
-  // post_processor
-  const json post = j.contains("post_processor") ? j["post_processor"] : json();
-  if (post.is_null()) {
-    t->single_template_ = {TemplatePiece{true, 0, {}, {}, 0}};
-    t->pair_template_ = {TemplatePiece{true, 0, {}, {}, 0}, TemplatePiece{true, 1, {}, {}, 1}};
-  } else {
-    const std::string type = post.is_object() ? post.value("type", "") : "";
-    if (type == "TemplateProcessing") {
-      ATTN_RETURN_IF_ERROR(
-          CheckKeys(post, {"type", "single", "pair", "special_tokens"}, source, "post_processor"));
-      const json special =
-          post.contains("special_tokens") ? post["special_tokens"] : json::object();
-      ATTN_ASSIGN_OR_RETURN(t->single_template_,
-                            ParseTemplate(post.value("single", json()), special, false, source));
-      ATTN_ASSIGN_OR_RETURN(t->pair_template_,
-                            ParseTemplate(post.value("pair", json()), special, true, source));
-    } else if (type == "BertProcessing") {
-      ATTN_RETURN_IF_ERROR(CheckKeys(post, {"type", "sep", "cls"}, source, "post_processor"));
-      auto token = [&](const char* key) -> absl::StatusOr<std::pair<std::string, int32_t>> {
-        const auto it = post.find(key);
-        if (it == post.end() || !it->is_array() || it->size() != 2 || !(*it)[0].is_string() ||
-            !(*it)[1].is_number_integer()) {
-          return Err(source, absl::StrCat("post_processor.", key, " must be [token, id]"));
-        }
-        return std::make_pair((*it)[0].get<std::string>(), (*it)[1].get<int32_t>());
-      };
-      ATTN_ASSIGN_OR_RETURN(auto sep, token("sep"));
-      ATTN_ASSIGN_OR_RETURN(auto cls, token("cls"));
-      t->single_template_ = BertTemplate(false, cls.second, cls.first, sep.second, sep.first);
-      t->pair_template_ = BertTemplate(true, cls.second, cls.first, sep.second, sep.first);
-    } else {
-      return Err(source, absl::StrCat("post_processor type '", type.empty() ? post.dump() : type,
-                                      "' is not supported (supported: TemplateProcessing, "
-                                      "BertProcessing, or null)"));
-    }
-  }
-
-  // added_tokens
+  std::vector<AddedToken> added;
   if (const auto it = j.find("added_tokens"); it != j.end() && !it->is_null()) {
     if (!it->is_array()) return Err(source, "added_tokens is not an array");
     for (size_t i = 0; i < it->size(); ++i) {
       ATTN_ASSIGN_OR_RETURN(
           AddedToken a, ParseAddedToken((*it)[i], source, absl::StrCat("added_tokens[", i, "]")));
       if (a.id < 0) return Err(source, absl::StrCat("added_tokens[", i, "] has no id"));
-      t->added_tokens_.push_back(std::move(a));
+      added.push_back(std::move(a));
     }
   }
 
@@ -480,7 +263,6 @@ absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromTokenizerJson(
     ATTN_ASSIGN_OR_RETURN(t->model_max_length_, ParseModelMaxLength(cfg, config_source));
     // transformers' BertTokenizerFast would rebuild the normalizer from these keys; Rust and
     // transformers.js ignore them. A disagreement has no single right answer: refuse it.
-    const NormalizerOptions& n = t->normalizer_;
     auto check = [&](const char* key, bool actual) -> absl::Status {
       const auto k = cfg.find(key);
       if (k == cfg.end() || k->is_null() || !k->is_boolean() || k->get<bool>() == actual) {
@@ -489,13 +271,14 @@ absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromTokenizerJson(
       return Err(config_source, absl::StrCat("tokenizer_config.json says ", key, "=", k->dump(),
                                              " but the tokenizer.json normalizer disagrees"));
     };
-    if (n.enabled) {
+    if (const auto* bert = dynamic_cast<const BertNormalizer*>(t->normalizer_.get())) {
+      const BertNormalizer::Options& n = bert->options();
       ATTN_RETURN_IF_ERROR(check("do_lower_case", n.lowercase));
       ATTN_RETURN_IF_ERROR(check("tokenize_chinese_chars", n.handle_chinese_chars));
       ATTN_RETURN_IF_ERROR(check("strip_accents", n.strip_accents));
     }
   }
-  ATTN_RETURN_IF_ERROR(t->Finish(source));
+  ATTN_RETURN_IF_ERROR(t->Finish(std::move(added), source));
   return t;
 }
 
@@ -503,47 +286,53 @@ absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromVocab(
     std::vector<std::string> vocab, const BertTokenizerOptions& options) {
   constexpr absl::string_view kSource = "vocab";
   std::unique_ptr<Tokenizer> t(new Tokenizer());
-  std::vector<std::pair<std::string, int32_t>> entries;
-  entries.reserve(vocab.size());
-  for (size_t i = 0; i < vocab.size(); ++i) {
-    // As transformers' load_vocab: a repeated token maps to its last line.
-    entries.emplace_back(vocab[i], static_cast<int32_t>(i));
-  }
-  ATTN_RETURN_IF_ERROR(t->model_.Init(entries, options.unk_token, options.continuing_subword_prefix,
-                                      options.max_input_chars_per_word, kSource));
-  t->id_to_token_ = std::move(vocab);
-  t->normalizer_.enabled = true;
-  t->normalizer_.clean_text = options.clean_text;
-  t->normalizer_.handle_chinese_chars = options.handle_chinese_chars;
-  t->normalizer_.lowercase = options.lowercase;
-  t->normalizer_.strip_accents = options.strip_accents.value_or(options.lowercase);
+  WordPiece::Options model_options;
+  model_options.unk_token = options.unk_token;
+  model_options.continuing_subword_prefix = options.continuing_subword_prefix;
+  model_options.max_input_chars_per_word = options.max_input_chars_per_word;
+  ATTN_ASSIGN_OR_RETURN(std::unique_ptr<WordPiece> model,
+                        WordPiece::Create(std::move(vocab), model_options, kSource));
+  BertNormalizer::Options n;
+  n.clean_text = options.clean_text;
+  n.handle_chinese_chars = options.handle_chinese_chars;
+  n.lowercase = options.lowercase;
+  n.strip_accents = options.strip_accents.value_or(options.lowercase);
+  t->normalizer_ = std::make_unique<BertNormalizer>(n);
+  t->pre_tokenizer_ = std::make_unique<BertPreTokenizer>();
+  // As transformers' BertConverter (which does not take the model's prefix for the decoder).
+  t->decoder_ = std::make_unique<WordPieceDecoder>("##", /*cleanup=*/true);
   t->model_max_length_ = options.model_max_length;
 
-  const int32_t cls = t->model_.Find(options.cls_token);
-  const int32_t sep = t->model_.Find(options.sep_token);
+  const int32_t cls = model->TokenToId(options.cls_token);
+  const int32_t sep = model->TokenToId(options.sep_token);
   if (cls < 0 || sep < 0) {
     return Err(kSource, absl::StrCat("cls_token '", options.cls_token, "' and sep_token '",
                                      options.sep_token, "' must be in the vocabulary"));
   }
-  t->single_template_ = BertTemplate(false, cls, options.cls_token, sep, options.sep_token);
-  t->pair_template_ = BertTemplate(true, cls, options.cls_token, sep, options.sep_token);
+  t->post_processor_ = std::make_unique<TemplateProcessing>(
+      TemplateProcessing::BertTemplate(/*pair=*/false, options.cls_token, cls, options.sep_token,
+                                       sep),
+      TemplateProcessing::BertTemplate(/*pair=*/true, options.cls_token, cls, options.sep_token,
+                                       sep));
   // The special tokens become added tokens matched in the raw text, as when transformers
   // converts the slow tokenizer (only those in the vocabulary).
+  std::vector<AddedToken> added;
   absl::flat_hash_set<std::string> have;
   for (const AddedToken& a : options.extra_added_tokens) {
-    t->added_tokens_.push_back(a);
+    added.push_back(a);
     have.insert(a.content);
   }
   for (const std::string* s : {&options.pad_token, &options.unk_token, &options.cls_token,
                                &options.sep_token, &options.mask_token}) {
-    const int32_t id = t->model_.Find(*s);
+    const int32_t id = model->TokenToId(*s);
     if (id < 0 || s->empty() || !have.insert(*s).second) continue;
     AddedToken a;
     a.content = *s;
     a.id = id;
-    t->added_tokens_.push_back(std::move(a));
+    added.push_back(std::move(a));
   }
-  ATTN_RETURN_IF_ERROR(t->Finish(kSource));
+  t->model_ = std::move(model);
+  ATTN_RETURN_IF_ERROR(t->Finish(std::move(added), kSource));
   return t;
 }
 

@@ -18,6 +18,7 @@
 #ifndef ATTNSERVE_CORE_TOKENIZER_UNICODE_H_
 #define ATTNSERVE_CORE_TOKENIZER_UNICODE_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -89,6 +90,17 @@ enum CharFlag : uint8_t {
 
 // Class bits of `cp`. O(1): a table for the BMP, utf8proc for the astral planes.
 uint8_t CharFlags(char32_t cp);
+
+// CharFlags, with the ASCII characters from a table (so the common case never leaves L1).
+// Inline: it runs once or twice per character on the hot path.
+inline uint8_t CachedCharFlags(char32_t cp) {
+  static const std::array<uint8_t, 128> kAscii = [] {
+    std::array<uint8_t, 128> t{};
+    for (char32_t c = 0; c < 128; ++c) t[c] = CharFlags(c);
+    return t;
+  }();
+  return cp < 128 ? kAscii[cp] : CharFlags(cp);
+}
 
 // Canonical combining class (0 for starters).
 int CombiningClass(char32_t cp);

@@ -1,0 +1,60 @@
+// The registration lines. Explicit (not static initializers in each stage's file): attnserve_core
+// is a static library, and the linker would drop a stage file nothing else refers to.
+#include "core/tokenizer/stage_registry.h"
+
+#include "core/tokenizer/decoders/wordpiece_decoder.h"
+#include "core/tokenizer/models/wordpiece.h"
+#include "core/tokenizer/normalizers/bert_normalizer.h"
+#include "core/tokenizer/post_processors/bert_processing.h"
+#include "core/tokenizer/post_processors/template_processing.h"
+#include "core/tokenizer/pre_tokenizers/bert_pre_tokenizer.h"
+
+namespace attnserve::core {
+
+const StageRegistry<Normalizer>& NormalizerRegistry() {
+  static const auto* const r = new StageRegistry<Normalizer>(
+      "normalizer type", ", or null",
+      {
+          {"BertNormalizer", &BertNormalizer::FromJson},
+      });
+  return *r;
+}
+
+const StageRegistry<PreTokenizer>& PreTokenizerRegistry() {
+  static const auto* const r = new StageRegistry<PreTokenizer>(
+      "pre_tokenizer", "",
+      {
+          {"BertPreTokenizer", &BertPreTokenizer::FromJson},
+      });
+  return *r;
+}
+
+const StageRegistry<Model>& ModelRegistry() {
+  static const auto* const r = new StageRegistry<Model>(
+      "model type", "",
+      {
+          {"WordPiece", &WordPiece::FromJson},
+      });
+  return *r;
+}
+
+const StageRegistry<PostProcessor>& PostProcessorRegistry() {
+  static const auto* const r = new StageRegistry<PostProcessor>(
+      "post_processor type", ", or null",
+      {
+          {"TemplateProcessing", &TemplateProcessing::FromJson},
+          {"BertProcessing", &BertProcessing::FromJson},
+      });
+  return *r;
+}
+
+const StageRegistry<Decoder>& DecoderRegistry() {
+  static const auto* const r = new StageRegistry<Decoder>(
+      "decoder type", ", or null",
+      {
+          {"WordPiece", &WordPieceDecoder::FromJson},
+      });
+  return *r;
+}
+
+}  // namespace attnserve::core
