@@ -29,8 +29,8 @@ const StageRegistry<PreTokenizer>& PreTokenizerRegistry() {
   return *r;
 }
 
-const StageRegistry<Model>& ModelRegistry() {
-  static const auto* const r = new StageRegistry<Model>(
+const StageRegistry<TokenizerModel>& TokenizerModelRegistry() {
+  static const auto* const r = new StageRegistry<TokenizerModel>(
       "model type", "",
       {
           {"WordPiece", &WordPiece::FromJson},

@@ -77,7 +77,7 @@ class StageRegistry {
 
 const StageRegistry<Normalizer>& NormalizerRegistry();
 const StageRegistry<PreTokenizer>& PreTokenizerRegistry();
-const StageRegistry<Model>& ModelRegistry();
+const StageRegistry<TokenizerModel>& TokenizerModelRegistry();
 const StageRegistry<PostProcessor>& PostProcessorRegistry();
 const StageRegistry<Decoder>& DecoderRegistry();
 

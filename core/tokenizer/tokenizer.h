@@ -1,6 +1,6 @@
 // Tokenizer: Hugging Face-exact tokenization as a pipeline of stages, each chosen by its
 // tokenizer.json "type" as in Hugging Face's `tokenizers`: Normalizer (BertNormalizer),
-// PreTokenizer (BertPreTokenizer), Model (WordPiece), PostProcessor (TemplateProcessing,
+// PreTokenizer (BertPreTokenizer), TokenizerModel (WordPiece), PostProcessor (TemplateProcessing,
 // BertProcessing) and Decoder (WordPiece), with added tokens, truncation and byte offsets shared
 // by all. Loaded from a model directory's tokenizer.json or vocab.txt + tokenizer_config.json.
 //
@@ -32,7 +32,7 @@ namespace attnserve::core {
 
 class Normalizer;
 class PreTokenizer;
-class Model;
+class TokenizerModel;
 class PostProcessor;
 class Decoder;
 struct TokenSequence;
@@ -115,7 +115,7 @@ class Tokenizer {
   // "normalizer": null, decoder() when there is none we support; the others are never null.
   const Normalizer* normalizer() const { return normalizer_.get(); }
   const PreTokenizer& pre_tokenizer() const { return *pre_tokenizer_; }
-  const Model& model() const { return *model_; }
+  const TokenizerModel& model() const { return *model_; }
   const PostProcessor& post_processor() const { return *post_processor_; }
   const Decoder* decoder() const { return decoder_.get(); }
 
@@ -136,7 +136,7 @@ class Tokenizer {
 
   std::unique_ptr<Normalizer> normalizer_;  // nullptr: none
   std::unique_ptr<PreTokenizer> pre_tokenizer_;
-  std::unique_ptr<Model> model_;
+  std::unique_ptr<TokenizerModel> model_;
   std::unique_ptr<PostProcessor> post_processor_;
   std::unique_ptr<Decoder> decoder_;  // nullptr: none (Decode fails)
   AddedVocabulary added_;

@@ -80,14 +80,15 @@ absl::StatusOr<std::unique_ptr<PreTokenizer>> BuildPreTokenizer(const json& j,
                                        j.is_null() ? "null" : (type.empty() ? j.dump() : ""));
 }
 
-absl::StatusOr<std::unique_ptr<Model>> BuildModel(const json& model, absl::string_view source) {
+absl::StatusOr<std::unique_ptr<TokenizerModel>> BuildModel(const json& model,
+                                                           absl::string_view source) {
   std::string type = TypeOf(model);
   // Old files have no "type": the Rust crate then recognises the model by its fields.
   const bool wordpiece_shape = model.contains("vocab") && model["vocab"].is_object() &&
                                model.contains("continuing_subword_prefix") &&
                                model.contains("max_input_chars_per_word");
   if (type.empty() && wordpiece_shape) type = "WordPiece";
-  return ModelRegistry().Create(type, model, source, type.empty() ? "unknown" : "");
+  return TokenizerModelRegistry().Create(type, model, source, type.empty() ? "unknown" : "");
 }
 
 // tokenizer.json "post_processor": null is the identity (no special tokens).

@@ -1,4 +1,4 @@
-// Model: the stage of the tokenizer pipeline that turns words into vocabulary ids (Hugging
+// TokenizerModel: the stage of the tokenizer pipeline that turns words into vocabulary ids (Hugging
 // Face's `model`: WordPiece, later BPE, Unigram, ...), chosen by tokenizer.json's model "type"
 // (see core/tokenizer/stage_registry.h).
 #ifndef ATTNSERVE_CORE_TOKENIZER_MODELS_MODEL_H_
@@ -25,9 +25,9 @@ struct ModelToken {
 
 // Owns the vocabulary (ids 0..vocab_size()-1). Implementations are immutable after creation and
 // thread-safe (const methods, called concurrently).
-class Model {
+class TokenizerModel {
  public:
-  virtual ~Model() = default;
+  virtual ~TokenizerModel() = default;
 
   // Tokenizes each of `words` (spans of `s`, whose utf8 / char_pos are in sync) and appends the
   // tokens to `out`, in order. One virtual call per range of text, not per word.

@@ -47,8 +47,8 @@ absl::StatusOr<std::unique_ptr<WordPiece>> WordPiece::Create(std::vector<std::st
   return m;
 }
 
-absl::StatusOr<std::unique_ptr<Model>> WordPiece::FromJson(const nlohmann::json& model,
-                                                           absl::string_view source) {
+absl::StatusOr<std::unique_ptr<TokenizerModel>> WordPiece::FromJson(const nlohmann::json& model,
+                                                                    absl::string_view source) {
   using tokenizer_json::GetString;
   ATTN_RETURN_IF_ERROR(tokenizer_json::CheckKeys(
       model,
@@ -89,7 +89,7 @@ absl::StatusOr<std::unique_ptr<Model>> WordPiece::FromJson(const nlohmann::json&
   }
   ATTN_ASSIGN_OR_RETURN(std::unique_ptr<WordPiece> m,
                         Create(std::move(tokens), options, source));
-  return std::unique_ptr<Model>(std::move(m));
+  return std::unique_ptr<TokenizerModel>(std::move(m));
 }
 
 std::string WordPiece::Describe() const {

@@ -21,7 +21,7 @@
 namespace attnserve::core {
 
 // Immutable after Create(); const methods are thread-safe. Owns its vocabulary and tables.
-class WordPiece final : public Model {
+class WordPiece final : public TokenizerModel {
  public:
   struct Options {
     std::string unk_token = "[UNK]";
@@ -37,8 +37,8 @@ class WordPiece final : public Model {
                                                            absl::string_view source);
   // tokenizer.json's model object: "type" WordPiece (or absent, in old files), unk_token,
   // continuing_subword_prefix, max_input_chars_per_word, vocab {token: id} with ids 0..n-1.
-  static absl::StatusOr<std::unique_ptr<Model>> FromJson(const nlohmann::json& config,
-                                                         absl::string_view source);
+  static absl::StatusOr<std::unique_ptr<TokenizerModel>> FromJson(const nlohmann::json& config,
+                                                                   absl::string_view source);
 
   void Tokenize(const NormalizedString& s, absl::Span<const CharSpan> words,
                 std::vector<ModelToken>& out) const override;

@@ -215,7 +215,7 @@ std::unique_ptr<WordPiece> SmallWordPiece(int max_chars = 100) {
   return m.ok() ? std::move(*m) : nullptr;
 }
 
-std::vector<std::tuple<int32_t, uint32_t, uint32_t>> Tokens(const Model& m,
+std::vector<std::tuple<int32_t, uint32_t, uint32_t>> Tokens(const TokenizerModel& m,
                                                             absl::string_view text) {
   NormalizedString s;
   AppendOriginalChars(text, 0, text.size(), s.chars);
@@ -467,7 +467,7 @@ TEST(StageRegistryTest, UnknownTypeNamesTheFileAndTheType) {
   EXPECT_EQ(n.status().message(),
             "my/t.json: normalizer type 'Lowercase' is not supported (supported: BertNormalizer, "
             "or null)");
-  auto m = ModelRegistry().Create("BPE", json::object(), "my/t.json");
+  auto m = TokenizerModelRegistry().Create("BPE", json::object(), "my/t.json");
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.status().message(),
             "my/t.json: model type 'BPE' is not supported (supported: WordPiece)");
