@@ -228,15 +228,30 @@ absl::Status SafetensorsFile::Parse() {
   std::sort(tensors_.begin(), tensors_.end(), [](const StTensor& a, const StTensor& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
   });
-  for (size_t i = 1; i < tensors_.size(); ++i) {
-    const StTensor& prev = tensors_[i - 1];
+  // As the reference library (safetensors' validate): in offset order the tensors tile the data
+  // section exactly, from byte 0 to its end. A gap or trailing bytes mean the header does not
+  // describe the data: a header length that is off by a few bytes, say, shifts every tensor.
+  uint64_t covered = 0;
+  for (size_t i = 0; i < tensors_.size(); ++i) {
     const StTensor& cur = tensors_[i];
-    // Zero-sized tensors occupy no bytes and cannot overlap anything.
-    if (cur.begin < prev.end && cur.end > cur.begin) {
+    if (cur.begin < covered) {
+      const StTensor& prev = tensors_[i - 1];
       return Corrupt(
           f, absl::StrCat("tensors '", prev.name, "' [", prev.begin, ", ", prev.end, ") and '",
                           cur.name, "' [", cur.begin, ", ", cur.end, ") overlap"));
     }
+    if (cur.begin > covered) {
+      return Corrupt(f, absl::StrCat("bytes [", covered, ", ", cur.begin,
+                                     ") of the data section belong to no tensor (tensor '",
+                                     cur.name, "' starts at ", cur.begin, ")"));
+    }
+    covered = cur.end;
+  }
+  if (covered != data_size) {
+    return Corrupt(f, absl::StrCat("the data section has ", data_size,
+                                   " bytes but its tensors cover ", covered,
+                                   ": the header length (", header_len,
+                                   ") or the data_offsets are wrong"));
   }
   for (size_t i = 0; i < tensors_.size(); ++i) index_.emplace(tensors_[i].name, i);
   return absl::OkStatus();

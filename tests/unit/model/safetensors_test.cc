@@ -104,6 +104,45 @@ TEST(SafetensorsTest, OverlappingTensors) {
   EXPECT_THAT(s.message(), HasSubstr("'a' [0, 8) and 'b' [4, 12) overlap"));
 }
 
+// The reference library refuses a data section its tensors do not tile exactly; so do we.
+TEST(SafetensorsTest, DataTheTensorsDoNotCoverIsCorrupt) {
+  EXPECT_THAT(ParseError(Image(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})",
+                               Floats({1, 2, 3})))
+                  .message(),
+              HasSubstr("the data section has 12 bytes but its tensors cover 8"));
+  EXPECT_THAT(
+      ParseError(Image(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+                       R"("b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})",
+                       Floats({1, 2, 3})))
+          .message(),
+      HasSubstr("bytes [4, 8) of the data section belong to no tensor (tensor 'b' starts at 8)"));
+  EXPECT_THAT(ParseError(Image(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+                               Floats({1, 2})))
+                  .message(),
+              HasSubstr("bytes [0, 4) of the data section belong to no tensor"));
+}
+
+// A header length 3 bytes short (the header's padding spaces cut off) used to load, with every
+// weight shifted by 3 bytes, and give NaN embeddings.
+TEST(SafetensorsTest, HeaderLengthShortOfItsPaddingIsCorrupt) {
+  const std::string header = R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})" "   ";
+  std::string bytes = Image(header, Floats({1, 2}));
+  ASSERT_TRUE(SafetensorsFile::FromBytes(bytes, "m.safetensors").ok());
+  bytes[0] = static_cast<char>(header.size() - 3);  // the length is < 256: one byte
+  const absl::Status s = ParseError(bytes);
+  EXPECT_THAT(s.message(), HasSubstr("m.safetensors"));
+  EXPECT_THAT(s.message(), HasSubstr("the data section has 11 bytes but its tensors cover 8"));
+}
+
+TEST(SafetensorsTest, ZeroSizedTensorsTileToo) {
+  auto f = SafetensorsFile::FromBytes(
+      Image(R"({"e":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},)"
+            R"("w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
+            Floats({1})),
+      "m.safetensors");
+  EXPECT_TRUE(f.ok()) << f.status();
+}
+
 TEST(SafetensorsTest, NegativeOrHugeDimensions) {
   EXPECT_THAT(ParseError(Image(R"({"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})",
                                Floats({1})))
