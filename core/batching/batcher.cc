@@ -11,6 +11,7 @@
 
 #include "core/dnnl/backend.h"
 #include "core/heads/embed_outputs.h"
+#include "core/util/error_detail.h"
 #include "core/util/logging.h"
 
 namespace attnserve::core {
@@ -128,6 +129,12 @@ void Batcher::WorkerLoop() {
       BatchItem& item = batch.items[i];
       if (!status.ok()) {
         Respond(item.job, status);
+        continue;
+      }
+      if (!outputs[i].status.ok()) {  // this input only: the others of the batch are fine
+        const absl::Status failed = ForInput(item.index, outputs[i].status);
+        ATTN_LOG(ERROR) << failed;
+        Respond(item.job, failed);
         continue;
       }
       if (item.job->SetOutput(item.index, std::move(outputs[i]))) {

@@ -1,9 +1,23 @@
 #include "core/heads/embed_outputs.h"
 
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+
 #include "core/util/check.h"
 #include "core/util/status_macros.h"
 
 namespace attnserve::core {
+namespace {
+
+bool AllFinite(std::span<const float> v) {
+  for (float x : v) {
+    if (!std::isfinite(x)) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 absl::Status EmbedBatch(Session& session, const PackedBatch& batch,
                         std::span<const OutputSpec> specs, std::vector<SequenceOutput>& out) {
@@ -26,6 +40,13 @@ absl::Status EmbedBatch(Session& session, const PackedBatch& batch,
     } else {
       o.token_embeddings.clear();
     }
+    // Never send a NaN or an infinity as an embedding (JSON has no spelling for them, and a
+    // client would index it): with finite weights this is an overflow or a bug, said as such.
+    o.status = AllFinite(o.embedding) && AllFinite(o.token_embeddings)
+                   ? absl::OkStatus()
+                   : absl::InternalError(absl::StrCat(
+                         "the model computed a non-finite value for this input (", rows,
+                         " tokens); nothing was returned for it"));
   }
   return absl::OkStatus();
 }

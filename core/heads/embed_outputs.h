@@ -23,10 +23,12 @@ struct SequenceOutput {
   std::vector<float> embedding;         // PooledDims(pooling, hidden) floats
   std::vector<float> token_embeddings;  // [num_tokens, hidden] when asked for, else empty
   int num_tokens = 0;
+  // Internal when the outputs hold a non-finite value: they must not be sent.
+  absl::Status status;
 };
 
 // `specs` has one entry per sequence of `batch` (validated with ValidatePoolingOptions).
-// On success `out` holds one SequenceOutput per sequence, in order. Blocks for the forward pass;
+// On success `out` holds one SequenceOutput per sequence, in order, each with its own status. Blocks for the forward pass;
 // call on the session's thread.
 absl::Status EmbedBatch(Session& session, const PackedBatch& batch,
                         std::span<const OutputSpec> specs, std::vector<SequenceOutput>& out);

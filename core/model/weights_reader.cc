@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
 #include "core/util/check.h"
+#include "core/util/status_macros.h"
 
 namespace attnserve::core {
 namespace {
@@ -17,6 +19,19 @@ absl::Status ShapeMismatch(absl::string_view source, absl::string_view name,
   return absl::InvalidArgumentError(absl::StrCat(source, ": tensor '", name, "' has shape ",
                                                  ShapeToString(actual), ", expected ",
                                                  ShapeToString(expected)));
+}
+
+// A NaN or infinity in a weight poisons every output it touches: refuse it at load, naming it.
+absl::Status CheckFinite(const std::string& source, absl::string_view name, const Tensor& t) {
+  const float* v = t.data();
+  for (int64_t i = 0; i < t.size(); ++i) {
+    if (!std::isfinite(v[i])) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ": tensor '", name, "' holds ",
+                                                     v[i], " at element ", i,
+                                                     ": weights must be finite"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 uint16_t LoadU16(const std::byte* p) {
@@ -115,6 +130,7 @@ absl::StatusOr<Tensor> SafetensorsWeightsReader::Read(absl::string_view name,
                        "; only F32, F16 and BF16 weights are supported"));
   }
   file_->Release(*t);
+  ATTN_RETURN_IF_ERROR(CheckFinite(source(), name, out));
   return out;
 }
 
@@ -159,6 +175,7 @@ absl::StatusOr<Tensor> InMemoryWeightsReader::Read(absl::string_view name,
   }
   Tensor out(e.shape);
   std::copy(e.values.begin(), e.values.end(), out.data());
+  ATTN_RETURN_IF_ERROR(CheckFinite(source_, name, out));
   return out;
 }
 

@@ -195,8 +195,12 @@ int RunEncodeCommand(const std::vector<std::string>& args) {
       if (!p.error.empty()) {
         any_error = true;
         std::printf("%s\n", json{{"error", p.error}}.dump().c_str());
+      } else if (const core::SequenceOutput& o = outputs[next++]; !o.status.ok()) {
+        any_error = true;
+        const std::string error = absl::StrCat("line ", p.line_number, ": ", o.status.message());
+        std::printf("%s\n", json{{"error", error}}.dump().c_str());
       } else {
-        std::printf("%s\n", ToJson(outputs[next++], spec.hidden_size).dump().c_str());
+        std::printf("%s\n", ToJson(o, spec.hidden_size).dump().c_str());
       }
     }
     std::fflush(stdout);

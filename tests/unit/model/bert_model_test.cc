@@ -3,7 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "core/model/bert/bert_encoder.h"
+#include "core/heads/embed_outputs.h"
 #include "core/model/bert/demo_model.h"
 #include "core/model/registry.h"
 #include "core/model/validate.h"
@@ -162,6 +165,35 @@ TEST(BertFamilyTest, ConfigJsonGivesTheSpecAndTheModelReportsIt) {
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_EQ(out->size(), 3u * static_cast<size_t>(arch.hidden_size));
   EXPECT_GT((*model)->ForwardFlops(batch), 0.0);
+}
+
+TEST(BertModelTest, NonFiniteWeightIsALoadErrorNamingTheTensor) {
+  auto weights = MakeDemoWeights(SmallConfig());
+  std::vector<float> bias(32, 0.0f);
+  bias[5] = std::nanf("");
+  weights->Add("encoder.layer.1.output.dense.bias", {32}, bias);
+  auto m = BertModel::FromWeights(SmallConfig(), *weights);
+  ASSERT_FALSE(m.ok());
+  EXPECT_THAT(m.status().message(),
+              HasSubstr("tensor 'encoder.layer.1.output.dense.bias' holds nan at element 5"));
+}
+
+// Finite weights can still overflow: such an output is an error for that input, never a vector.
+TEST(EmbedBatchTest, NonFiniteOutputIsAnErrorNotAnEmbedding) {
+  auto weights = MakeDemoWeights(SmallConfig());
+  weights->Add("encoder.layer.1.output.LayerNorm.weight", {32}, std::vector<float>(32, 3e38f));
+  auto model = BertModel::FromWeights(SmallConfig(), *weights);
+  ASSERT_TRUE(model.ok()) << model.status();
+  auto enc = BertEncoder::Create(std::move(*model));
+  ASSERT_TRUE(enc.ok());
+  PackedBatch batch;
+  batch.Add(std::vector<int32_t>{1, 2, 3});
+  const OutputSpec spec;
+  std::vector<SequenceOutput> out;
+  ASSERT_TRUE(EmbedBatch(**enc, batch, std::span<const OutputSpec>(&spec, 1), out).ok());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].status.code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(out[0].status.message(), HasSubstr("non-finite"));
 }
 
 TEST(ModelRegistryTest, UnknownModelTypeListsTheSupportedOnes) {
