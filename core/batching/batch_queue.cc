@@ -4,6 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 
+#include "core/util/error_detail.h"
+
 namespace attnserve::core {
 
 absl::Status BatchingOptions::Validate() const {
@@ -63,14 +65,29 @@ absl::Status BatchQueue::Enqueue(std::shared_ptr<EmbedJob> job) {
           "input ", i, " has ", n, " tokens; the maximum is ", options_.max_sequence_tokens));
     }
   }
+  if (job->num_tokens() > options_.max_queued_tokens) {
+    // Not "full, retry later": no amount of waiting makes room for it.
+    return WithDetail(
+        absl::InvalidArgumentError(absl::StrCat(
+            "the request has ", job->num_tokens(), " tokens, more than the whole queue holds (",
+            options_.max_queued_tokens,
+            ", --max-queued-tokens): it can never be served; send fewer or shorter inputs")),
+        {.kind = ErrorKind::kExceedsQueue,
+         .value = job->num_tokens(),
+         .limit = options_.max_queued_tokens});
+  }
   const absl::Time now = absl::Now();
   MutexLock lock(&mu_);
   if (closed_) return absl::UnavailableError("the server is shutting down");
   if (queued_tokens_ + job->num_tokens() > options_.max_queued_tokens) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("the queue is full: ", queued_tokens_, " tokens waiting, the request has ",
-                     job->num_tokens(), ", the limit is ", options_.max_queued_tokens,
-                     " (--max-queued-tokens); retry later"));
+    return WithDetail(
+        absl::ResourceExhaustedError(absl::StrCat(
+            "the queue is full: ", queued_tokens_, " tokens waiting, the request has ",
+            job->num_tokens(), ", the limit is ", options_.max_queued_tokens,
+            " (--max-queued-tokens); retry later")),
+        {.kind = ErrorKind::kQueueFull,
+         .value = job->num_tokens(),
+         .limit = options_.max_queued_tokens - queued_tokens_});
   }
   job->enqueued_at = now;
   for (int i = 0; i < job->num_sequences(); ++i) {

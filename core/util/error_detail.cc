@@ -32,6 +32,23 @@ std::optional<ErrorDetail> GetErrorDetail(const absl::Status& status) {
   return detail;
 }
 
+bool IsSequenceKind(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kUnspecified:
+    case ErrorKind::kEmpty:
+    case ErrorKind::kTooLong:
+    case ErrorKind::kIdOutOfRange:
+    case ErrorKind::kTypeIdOutOfRange:
+    case ErrorKind::kLengthMismatch:
+      return true;
+    case ErrorKind::kTooManyInputs:
+    case ErrorKind::kQueueFull:
+    case ErrorKind::kExceedsQueue:
+      return false;
+  }
+  return false;
+}
+
 absl::Status SequenceError(const ErrorDetail& detail, absl::string_view predicate) {
   return WithDetail(absl::InvalidArgumentError(predicate), detail);
 }
@@ -39,8 +56,9 @@ absl::Status SequenceError(const ErrorDetail& detail, absl::string_view predicat
 absl::Status ForSubject(absl::string_view subject, const absl::Status& status) {
   if (status.ok()) return status;
   const std::optional<ErrorDetail> detail = GetErrorDetail(status);
-  absl::Status out(status.code(), absl::StrCat(subject, detail.has_value() ? " " : ": ",
-                                               status.message()));
+  const bool predicate = detail.has_value() && IsSequenceKind(detail->kind);
+  absl::Status out(status.code(),
+                   absl::StrCat(subject, predicate ? " " : ": ", status.message()));
   status.ForEachPayload([&out](absl::string_view url, const absl::Cord& payload) {
     out.SetPayload(url, payload);
   });

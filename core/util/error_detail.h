@@ -2,10 +2,11 @@
 // with an absl::Status as a structured payload (ErrorDetail), so that no caller recognises an
 // error by its text and rewording a message breaks nothing.
 //
-// Convention: an error about one sequence (a text, a list of ids) carries an ErrorDetail and its
-// message is worded as a predicate on that sequence ("has 600 tokens; the maximum is 512"), so
-// that the layer that knows what the sequence is calls it by name: ForSubject("input 3", s) ->
-// "input 3 has 600 tokens; ...". Any other error keeps its message and gets "input 3: ...".
+// Request-level errors (too many inputs, the queue) carry one too. Convention: an error about one
+// sequence (a text, a list of ids; the kinds up to kLengthMismatch) is worded as a predicate on
+// that sequence ("has 600 tokens; the maximum is 512"), so that the layer that knows what the
+// sequence is calls it by name: ForSubject("input 3", s) -> "input 3 has 600 tokens; ...". Any
+// other error keeps its message and gets "input 3: ...".
 #ifndef ATTNSERVE_CORE_UTIL_ERROR_DETAIL_H_
 #define ATTNSERVE_CORE_UTIL_ERROR_DETAIL_H_
 
@@ -25,7 +26,8 @@ enum class ErrorKind : uint8_t {
   kTypeIdOutOfRange,  // value = the type id, position = where, limit = the type vocabulary size
   kLengthMismatch,    // value = number of type ids, limit = number of ids
   kTooManyInputs,     // value = inputs in the request, limit = the maximum
-  kQueueFull,         // value = tokens asked for, limit = the queue budget
+  kQueueFull,         // value = tokens asked for, limit = the room left in the queue
+  kExceedsQueue,      // value = tokens asked for, limit = the whole queue budget: never fits
 };
 
 struct ErrorDetail {
@@ -43,6 +45,9 @@ std::optional<ErrorDetail> GetErrorDetail(const absl::Status& status);
 
 // InvalidArgument about one sequence: `predicate` is worded as a predicate ("has no tokens").
 absl::Status SequenceError(const ErrorDetail& detail, absl::string_view predicate);
+
+// True for the kinds that describe one sequence (worded as predicates).
+bool IsSequenceKind(ErrorKind kind);
 
 // Names the subject of `status`: "<subject> <predicate>" for a sequence error, else
 // "<subject>: <message>". Keeps the code and the detail.

@@ -6,12 +6,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "core/util/error_detail.h"
 #include "core/util/mutex.h"
 
 namespace attnserve::core {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 BatchingOptions Options(int64_t max_tokens, int max_size) {
   BatchingOptions o;
@@ -102,6 +104,27 @@ TEST(BatchQueueTest, FullQueueIsResourceExhaustedAtOnceAndQueuesNothing) {
   EXPECT_THAT(s.message(), HasSubstr("900 tokens waiting, the request has 101, the limit is 1000"));
   EXPECT_EQ(q->queued_tokens(), 900);
   EXPECT_TRUE(q->Enqueue(Job({100}, nullptr)).ok());  // exactly at the limit
+}
+
+// A request larger than the whole queue budget can never be served: not "full, retry later".
+TEST(BatchQueueTest, ARequestLargerThanTheWholeQueueSaysItCanNeverFit) {
+  auto q = *BatchQueue::Create(Options(100, 100));  // max_queued_tokens 1000
+  const absl::Status s = q->Enqueue(Job(std::vector<int>(11, 100), nullptr));
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("the request has 1100 tokens, more than the whole queue "
+                                     "holds (1000, --max-queued-tokens): it can never be served"));
+  EXPECT_THAT(s.message(), Not(HasSubstr("retry")));
+  const auto detail = GetErrorDetail(s);
+  ASSERT_TRUE(detail.has_value());
+  EXPECT_EQ(detail->kind, ErrorKind::kExceedsQueue);
+  EXPECT_EQ(detail->value, 1100);
+  EXPECT_EQ(detail->limit, 1000);
+  EXPECT_EQ(q->queued_tokens(), 0);
+  // Even with the queue empty; while one that fits but finds it busy is told to retry.
+  ASSERT_TRUE(q->Enqueue(Job(std::vector<int>(9, 100), nullptr)).ok());
+  const absl::Status busy = q->Enqueue(Job({100, 100}, nullptr));
+  EXPECT_EQ(busy.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(GetErrorDetail(busy)->kind, ErrorKind::kQueueFull);
 }
 
 TEST(BatchQueueTest, RejectsOverlongSequencesAndEmptyJobs) {
