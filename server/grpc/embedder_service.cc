@@ -55,6 +55,13 @@ absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
   return absl::FromChrono(d);
 }
 
+// The status the client will see: once its deadline passed it sees DEADLINE_EXCEEDED, whatever
+// the server answers (gRPC ends the call on its side), so that is what the metrics count too.
+absl::Status AsClientSees(const absl::Status& status, absl::Time deadline) {
+  if (absl::Now() < deadline) return status;
+  return absl::DeadlineExceededError("the deadline passed before the answer was sent");
+}
+
 // A reader of `bytes` as a `Request`, for the handler's tokenization threads. `bytes` must stay
 // valid until the read ran (gRPC keeps a unary call's request until Finish).
 template <typename Request>
@@ -130,6 +137,7 @@ class EmbedCall final : public grpc::ServerUnaryReactor {
   // The second of Start() and OnJobDone() to finish sends the status.
   void Release() {
     if (parties_.fetch_sub(1) != 1) return;
+    status_ = AsClientSees(status_, DeadlineOf(*context_));
     // Recorded before Finish, so a client that got its answer also sees it counted.
     handler_->metrics().RecordRequest(Rpc::kEmbed, status_.code(), absl::Now() - received_);
     Finish(ToGrpcStatus(status_));
@@ -345,6 +353,10 @@ class EmbedStreamCall final : public grpc::ServerBidiReactor<grpc::ByteBuffer, g
       if (a.finish) break;
     }
     if (a.finish) {
+      if (a.status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED &&
+          absl::Now() >= DeadlineOf(*context_)) {
+        a.status = ToGrpcStatus(AsClientSees(absl::OkStatus(), DeadlineOf(*context_)));
+      }
       handler_->metrics().RecordRequest(Rpc::kEmbedStream,
                                         static_cast<absl::StatusCode>(a.status.error_code()),
                                         absl::Now() - received_);
@@ -395,12 +407,13 @@ grpc::ServerUnaryReactor* GrpcEmbedderService::Tokenize(grpc::CallbackServerCont
   const absl::Time start = absl::Now();
   handler_->metrics().RequestStarted();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto finish = [this, reactor, start, response](absl::StatusOr<v1::TokenizeResponse> result,
-                                                 bool admitted) {
+  auto finish = [this, reactor, start, response, deadline = DeadlineOf(*context)](
+                    absl::StatusOr<v1::TokenizeResponse> result, bool admitted) {
     absl::Status status = result.status();
     if (status.ok() && !SerializeToByteBuffer(*result, response)) {
       status = absl::InternalError("could not serialize the response");
     }
+    status = AsClientSees(status, deadline);
     handler_->metrics().RecordRequest(Rpc::kTokenize, status.code(), absl::Now() - start);
     handler_->metrics().RequestDone();
     if (admitted) handler_->CallDone();

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -69,6 +70,62 @@ TEST_F(ServerTest, ExpiredDeadlineIsDeadlineExceeded) {
   c.retry_unavailable = false;
   StartServer(LocalOptions(), c);
   EXPECT_EQ(client_->Embed(LongRequest(10)).status().code(), absl::StatusCode::kDeadlineExceeded);
+}
+
+// Embed calls finished so far, by status code name, from the server's own counters.
+std::map<std::string, double> EmbedCodes(prometheus::Registry& registry) {
+  std::map<std::string, double> codes;
+  for (const auto& f : registry.Collect()) {
+    if (f.name != "attnserve_requests_total") continue;
+    for (const auto& m : f.metric) {
+      std::map<std::string, std::string> labels;
+      for (const auto& l : m.label) labels[l.name] = l.value;
+      if (labels["rpc"] == "Embed" && m.counter.value > 0) codes[labels["code"]] = m.counter.value;
+    }
+  }
+  return codes;
+}
+
+double Gauge(prometheus::Registry& registry, const std::string& name) {
+  for (const auto& f : registry.Collect()) {
+    if (f.name == name && !f.metric.empty()) return f.metric.front().gauge.value;
+  }
+  return -1;
+}
+
+// A deadline storm: operators alert on the server's counters, so they must say what the clients
+// saw. Calls whose deadline passes while they wait are DEADLINE_EXCEEDED on both sides (gRPC
+// cancels them on the server, which used to count CANCELLED).
+TEST_F(ServerTest, DeadlineStormCountersMatchWhatClientsSaw) {
+  client::ClientOptions c;
+  c.timeout = absl::Milliseconds(40);
+  c.retry_unavailable = false;
+  StartServer(LocalOptions(), c);
+  constexpr int kCalls = 120;
+  Mutex mu;
+  std::map<std::string, double> client_codes;
+  BlockingCounter done(kCalls);
+  const v1::EmbedRequest req = LongRequest(250);  // ~250 tokens: the queue takes a while
+  for (int i = 0; i < kCalls; ++i) {
+    client_->EmbedAsync(req, [&](absl::StatusOr<v1::EmbedResponse> r) {
+      {
+        MutexLock lock(&mu);
+        client_codes[absl::StatusCodeToString(r.status().code())] += 1;
+      }
+      done.DecrementCount();
+    });
+  }
+  done.Wait();
+  // The server may still be finishing calls the clients already gave up on.
+  for (int i = 0; i < 500 && Gauge(server_->registry(), "attnserve_inflight_requests") > 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  const std::map<std::string, double> server_codes = EmbedCodes(server_->registry());
+  MutexLock lock(&mu);
+  EXPECT_GT(client_codes["DEADLINE_EXCEEDED"], 0);  // the storm happened
+  EXPECT_EQ(server_codes.count("CANCELLED"), 0u);
+  EXPECT_EQ(server_codes.count("INVALID_ARGUMENT"), 0u);
+  EXPECT_EQ(server_codes, client_codes);
 }
 
 TEST_F(ServerTest, DrainFinishesInFlightCallsAndRefusesNewOnes) {
