@@ -120,6 +120,7 @@ absl::StatusOr<std::unique_ptr<AttnServer>> AttnServer::Start(ServerOptions opti
     return absl::InvalidArgumentError(
         absl::StrCat("max inputs per request must be >= 1; was ", limits.max_inputs_per_request));
   }
+  limits.max_response_bytes = options.max_message_bytes;
   options.batching.max_sequence_tokens = limits.max_input_length;
   if (absl::Status st = options.batching.Validate(); !st.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("batching: ", st.message()));

@@ -44,6 +44,7 @@ bool IsSequenceKind(ErrorKind kind) {
     case ErrorKind::kTooManyInputs:
     case ErrorKind::kQueueFull:
     case ErrorKind::kExceedsQueue:
+    case ErrorKind::kResponseTooLarge:
       return false;
   }
   return false;

@@ -28,6 +28,7 @@ enum class ErrorKind : uint8_t {
   kTooManyInputs,     // value = inputs in the request, limit = the maximum
   kQueueFull,         // value = tokens asked for, limit = the room left in the queue
   kExceedsQueue,      // value = tokens asked for, limit = the whole queue budget: never fits
+  kResponseTooLarge,  // value = bytes the response would need, limit = the largest message
 };
 
 struct ErrorDetail {

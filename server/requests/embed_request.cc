@@ -182,6 +182,27 @@ absl::StatusOr<PreparedEmbed> PrepareEmbed(const v1::EmbedRequest& request,
     p.tokens += static_cast<int64_t>(in.ids.size());
     p.inputs.push_back(std::move(in));
   }
+  if (limits.max_response_bytes > 0) {
+    // A lower bound of the encoded response: 4 bytes per float sent (the vectors dominate).
+    const int64_t dims = p.spec.pooling.dimensions > 0 ? p.spec.pooling.dimensions
+                                                       : model.spec.hidden_size;
+    int64_t floats = dims * static_cast<int64_t>(p.inputs.size());
+    if (p.spec.token_embeddings) floats += p.tokens * model.spec.hidden_size;
+    const int64_t bytes = 4 * floats;
+    if (bytes > limits.max_response_bytes) {
+      return core::WithDetail(
+          absl::InvalidArgumentError(absl::StrCat(
+              "the response would hold at least ", bytes, " bytes (", p.inputs.size(),
+              " inputs, ", p.tokens, " tokens",
+              p.spec.token_embeddings ? ", with token embeddings" : "",
+              "), more than the largest message the server sends (", limits.max_response_bytes,
+              " bytes, --max-message-bytes): send fewer inputs per request",
+              p.spec.token_embeddings ? " or leave out the token embeddings" : "")),
+          {.kind = core::ErrorKind::kResponseTooLarge,
+           .value = bytes,
+           .limit = limits.max_response_bytes});
+    }
+  }
   return p;
 }
 

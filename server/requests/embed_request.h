@@ -35,6 +35,9 @@ struct RequestLimits {
   int max_input_length = 512;
   // Used when a request leaves `truncate` unset.
   bool truncate_by_default = false;
+  // Largest response the front end can send (gRPC: --max-message-bytes); 0 = no limit. A request
+  // whose response would be larger is refused before it is computed.
+  int64_t max_response_bytes = 0;
 };
 
 struct PreparedEmbed {

@@ -39,7 +39,7 @@ class RequestHandlerTest : public ::testing::Test {
     ASSERT_TRUE(batcher_->WaitUntilReady().ok());
     metrics_ = std::make_unique<ServerMetrics>(registry_, MetricsLabels{"demo", "bert", "F32",
                                                                         "test", "test"});
-    options.limits.max_input_length = 64;
+    options.limits.max_input_length = 64;  // the rest of options.limits is the test's
     auto handler = RequestHandler::Create(
         ServingModel{loaded_.name, loaded_.spec(), loaded_.tokenizer}, options, batcher_.get(),
         metrics_.get());
@@ -60,6 +60,13 @@ class RequestHandlerTest : public ::testing::Test {
       for (const std::string& t : texts) r.add_inputs()->set_text(t);
       return r;
     };
+  }
+
+  double InputsEmbedded() {
+    for (const auto& f : registry_.Collect()) {
+      if (f.name == "attnserve_inputs_total") return f.metric.front().counter.value;
+    }
+    return -1;
   }
 
   core::LoadedModel loaded_;
@@ -165,6 +172,44 @@ TEST_F(RequestHandlerTest, FullTokenizationQueueRefusesAtOnceAndCancelledWorkIsS
   EXPECT_TRUE(first.ok()) << first;
   EXPECT_EQ(second.code(), absl::StatusCode::kCancelled);
   EXPECT_FALSE(second_read);
+}
+
+// A response larger than the front end can send is refused before any compute is spent on it.
+TEST_F(RequestHandlerTest, ResponseLargerThanTheMessageLimitIsRefusedUpFront) {
+  RequestOptions options;
+  options.limits.max_response_bytes = 4000;
+  Start(options);
+  auto run = [&](bool token_embeddings) {
+    Notification done;
+    absl::Status status;
+    handler_->Embed(
+        [token_embeddings]() -> absl::StatusOr<v1::EmbedRequest> {
+          v1::EmbedRequest r;
+          r.add_inputs()->set_text("hello world");
+          r.add_inputs()->set_text("the quick brown fox");
+          r.set_return_token_embeddings(token_embeddings);
+          return r;
+        },
+        absl::InfiniteFuture(), [&](const absl::Status& s, core::EmbedJob&) {
+          status = s;
+          done.Notify();
+        });
+    done.WaitForNotification();
+    return status;
+  };
+  // 2 pooled vectors of 128 floats: 1024 bytes, fine.
+  EXPECT_TRUE(run(false).ok());
+  // + 10 tokens x 128 floats: 6144 bytes, over the limit.
+  const absl::Status s = run(true);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("the response would hold at least 6144 bytes (2 inputs, 10 "
+                                     "tokens, with token embeddings), more than the largest "
+                                     "message the server sends (4000 bytes"));
+  const auto detail = core::GetErrorDetail(s);
+  ASSERT_TRUE(detail.has_value());
+  EXPECT_EQ(detail->kind, core::ErrorKind::kResponseTooLarge);
+  EXPECT_EQ(detail->limit, 4000);
+  EXPECT_DOUBLE_EQ(InputsEmbedded(), 2.0);  // only the first request was computed
 }
 
 TEST_F(RequestHandlerTest, AdmissionAndTheDrainCount) {
