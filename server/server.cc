@@ -23,6 +23,10 @@ namespace attnserve {
 namespace {
 
 constexpr char kServiceName[] = "attnserve.v1.Embedder";
+// The drain's hold on refusals (Drain): from kRefusalHold before Server::Shutdown, until
+// kGoAwayGrace after it began (its GOAWAY is written at once; the grace covers a busy machine).
+constexpr absl::Duration kRefusalHold = absl::Milliseconds(50);
+constexpr absl::Duration kGoAwayGrace = absl::Milliseconds(100);
 
 std::string FormatAddress(const std::string& host, int port) {
   return host.find(':') != std::string::npos ? absl::StrCat("[", host, "]:", port)
@@ -206,9 +210,22 @@ void AttnServer::Drain(absl::Time deadline) {
     // retryable answer, while load balancers see NOT_SERVING), in-flight unary calls finish.
     handler_->StartDraining();
     handler_->WaitForCalls(deadline);
-    // Phase 2: gRPC stops listening and waits for what is left (open streams) until the
-    // deadline, then cancels it; cancelled jobs are answered by the batcher before it stops.
-    server_->Shutdown(absl::ToChronoTime(deadline));
+    // Phase 2: gRPC stops listening, sends GOAWAY and waits for what is left (open streams)
+    // until the deadline, then cancels it; cancelled jobs are answered by the batcher before it
+    // stops. gRPC answers CANCELLED to calls that reach it between the start of Shutdown and
+    // the GOAWAY (RequestHandler::Refuse says why), so refusals are held from a moment before
+    // Shutdown until the GOAWAY is out: clients waiting for them send nothing into that gap.
+    const bool hold = absl::Now() + kRefusalHold + kGoAwayGrace < deadline;
+    if (hold) {
+      handler_->HoldRefusals();
+      absl::SleepFor(kRefusalHold);
+    }
+    std::thread shutdown([this, deadline] { server_->Shutdown(absl::ToChronoTime(deadline)); });
+    if (hold) {
+      absl::SleepFor(kGoAwayGrace);
+      handler_->ReleaseRefusals();
+    }
+    shutdown.join();
     ATTN_LOG(INFO) << "drain: " << metrics_->FinishedWithCode(absl::StatusCode::kOk) - ok_before
                    << " calls finished OK and "
                    << metrics_->FinishedWithCode(absl::StatusCode::kCancelled) - cancelled_before

@@ -91,9 +91,12 @@ class EmbedCall final : public grpc::ServerUnaryReactor {
 
   void Start(const grpc::ByteBuffer* request) {
     if (absl::Status status = AdmitCall(*handler_, *context_); !status.ok()) {
-      status_ = status;  // refused: there is no job, Start is both parties
-      Release();
-      Release();
+      // Refused: there is no job, the answer is both parties (now, or late in a drain).
+      handler_->Refuse(std::move(status), [this](absl::Status s) {
+        status_ = std::move(s);
+        Release();
+        Release();
+      });
       return;
     }
     admitted_ = true;  // the drain waits for it
@@ -195,11 +198,27 @@ class EmbedStreamCall final : public grpc::ServerBidiReactor<grpc::ByteBuffer, g
   }
 
   void Start() {
+    if (absl::Status status = AdmitCall(*handler_, *context_); !status.ok()) {
+      {
+        MutexLock lock(&mu_);
+        refusing_ = true;  // nothing may Finish before the refusal's answer
+        reads_done_ = true;
+      }
+      handler_->Refuse(std::move(status), [this](absl::Status s) {
+        Actions a;
+        {
+          MutexLock lock(&mu_);
+          refusing_ = false;
+          if (final_.ok()) final_ = std::move(s);  // else the client cancelled meanwhile
+          a = DecideLocked();
+        }
+        Perform(a);
+      });
+      return;
+    }
     Actions a;
     {
       MutexLock lock(&mu_);
-      final_ = AdmitCall(*handler_, *context_);
-      if (!final_.ok()) reads_done_ = true;
       a = DecideLocked();
     }
     Perform(a);
@@ -318,7 +337,7 @@ class EmbedStreamCall final : public grpc::ServerBidiReactor<grpc::ByteBuffer, g
 
   Actions DecideLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     Actions a;
-    if (finished_) return a;
+    if (finished_ || refusing_) return a;
     if (final_.ok() && !writing_) {
       auto it = ready_.find(next_write_);
       if (it != ready_.end()) {
@@ -381,6 +400,7 @@ class EmbedStreamCall final : public grpc::ServerBidiReactor<grpc::ByteBuffer, g
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool refusing_ ABSL_GUARDED_BY(mu_) = false;  // refused, its answer held by the handler
   absl::Status final_ ABSL_GUARDED_BY(mu_);  // the stream's status: OK until the first error
 };
 
@@ -420,7 +440,8 @@ grpc::ServerUnaryReactor* GrpcEmbedderService::Tokenize(grpc::CallbackServerCont
     reactor->Finish(ToGrpcStatus(status));
   };
   if (absl::Status status = AdmitCall(*handler_, *context); !status.ok()) {
-    finish(status, /*admitted=*/false);
+    handler_->Refuse(std::move(status),
+                     [finish](absl::Status s) mutable { finish(std::move(s), /*admitted=*/false); });
     return reactor;
   }
   handler_->CallStarted();
@@ -436,11 +457,17 @@ grpc::ServerUnaryReactor* GrpcEmbedderService::Info(grpc::CallbackServerContext*
                                                     const v1::InfoRequest* /*request*/,
                                                     v1::InfoResponse* response) {
   const absl::Time start = absl::Now();
-  absl::Status status = AdmitCall(*handler_, *context);
-  if (status.ok()) *response = handler_->Info();
-  handler_->metrics().RecordRequest(Rpc::kInfo, status.code(), absl::Now() - start);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
+  auto finish = [this, reactor, start](const absl::Status& status) {
+    handler_->metrics().RecordRequest(Rpc::kInfo, status.code(), absl::Now() - start);
+    reactor->Finish(ToGrpcStatus(status));
+  };
+  if (absl::Status status = AdmitCall(*handler_, *context); !status.ok()) {
+    handler_->Refuse(std::move(status), [finish](absl::Status s) { finish(s); });
+    return reactor;
+  }
+  *response = handler_->Info();
+  finish(absl::OkStatus());
   return reactor;
 }
 

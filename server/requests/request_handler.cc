@@ -59,6 +59,33 @@ absl::Status RequestHandler::Admit(absl::optional<absl::string_view> authorizati
   return absl::OkStatus();
 }
 
+void RequestHandler::Refuse(absl::Status status, RefusalAnswer answer) {
+  {
+    MutexLock lock(&held_mu_);
+    if (holding_ && draining_.load() && absl::IsUnavailable(status) &&
+        held_.size() < kMaxHeldRefusals) {
+      held_.emplace_back(std::move(status), std::move(answer));
+      return;
+    }
+  }
+  std::move(answer)(std::move(status));
+}
+
+void RequestHandler::HoldRefusals() {
+  MutexLock lock(&held_mu_);
+  holding_ = true;
+}
+
+void RequestHandler::ReleaseRefusals() {
+  std::vector<std::pair<absl::Status, RefusalAnswer>> held;
+  {
+    MutexLock lock(&held_mu_);
+    holding_ = false;
+    held.swap(held_);
+  }
+  for (auto& [status, answer] : held) std::move(answer)(std::move(status));
+}
+
 void RequestHandler::CallStarted() {
   MutexLock lock(&calls_mu_);
   ++calls_;

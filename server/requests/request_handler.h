@@ -7,7 +7,8 @@
 //                end's thread
 //   queueing     the prepared job goes to the batcher
 //   results      the response of a finished job, Info
-//   drain        the count of admitted calls that the drain waits for
+//   drain        the count of admitted calls that the drain waits for, and the refusals held
+//                back in its last moments (Refuse)
 //
 // Front ends translate their requests into attnserve.v1 messages and their statuses back; the
 // metrics of each step are recorded here.
@@ -19,6 +20,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -79,6 +81,19 @@ class RequestHandler {
   // the client's authorization header (gRPC metadata, HTTP header); nullopt when absent.
   absl::Status Admit(absl::optional<absl::string_view> authorization) const;
 
+  // Answers a call that Admit refused: `answer(status)` runs now, or, for a drain's refusal
+  // between HoldRefusals() and ReleaseRefusals(), from ReleaseRefusals (at most kMaxHeldRefusals
+  // are held; past that they are answered at once). Why hold: gRPC answers CANCELLED, which
+  // clients do not retry, to calls that its transport takes in after Server::Shutdown began
+  // and before its GOAWAY reaches the client (grpc/grpc#41785, in Debian's 1.51). A client whose
+  // calls are all waiting for their answer sends none into that moment; released once the GOAWAY
+  // is out, they get UNAVAILABLE and their retries go to another connection.
+  using RefusalAnswer = absl::AnyInvocable<void(absl::Status) &&>;
+  void Refuse(absl::Status status, RefusalAnswer answer);
+  void HoldRefusals();
+  void ReleaseRefusals();
+  static constexpr size_t kMaxHeldRefusals = 4096;
+
   // Admitted calls in flight, counted by the front ends (CallStarted once a call is admitted,
   // CallDone when it is answered), so that the drain can wait for them.
   void CallStarted();
@@ -124,6 +139,9 @@ class RequestHandler {
   std::atomic<bool> draining_{false};
   Mutex calls_mu_;
   int calls_ ABSL_GUARDED_BY(calls_mu_) = 0;
+  Mutex held_mu_;
+  bool holding_ ABSL_GUARDED_BY(held_mu_) = false;
+  std::vector<std::pair<absl::Status, RefusalAnswer>> held_ ABSL_GUARDED_BY(held_mu_);
   // Last member: destroyed first, so no task runs on a half-destroyed handler.
   std::unique_ptr<core::ThreadPool> pool_;
 };

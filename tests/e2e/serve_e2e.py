@@ -154,11 +154,10 @@ def serve_and_drain():
     if rc != 0:
         fail(f"exit code {rc} after SIGTERM: {s.output()}")
     result = json.loads(stdout)[0]
-    # New calls get UNAVAILABLE. A few may get CANCELLED from gRPC itself: calls its transport
-    # had taken in as the listener closed, which never reached the service (the server's own
-    # count of cancelled calls, checked below, stays 0).
-    unexpected = {k: v for k, v in result["errors"].items() if k not in ("UNAVAILABLE", "CANCELLED")}
-    if unexpected or result["ok"] == 0 or result["errors"].get("CANCELLED", 0) > 64:
+    # New calls get UNAVAILABLE, never CANCELLED (gRPC's answer to calls that reach it during
+    # its Shutdown: the drain holds its refusals across that moment, see RequestHandler::Refuse).
+    unexpected = {k: v for k, v in result["errors"].items() if k != "UNAVAILABLE"}
+    if unexpected or result["ok"] == 0:
         fail(f"load during drain: {result}")
     drain_lines = []
     for line in s.output().splitlines():  # --log-format json: every line is one JSON object

@@ -227,5 +227,40 @@ TEST_F(RequestHandlerTest, AdmissionAndTheDrainCount) {
   EXPECT_THAT(handler_->Admit("Bearer k1").message(), HasSubstr("shutting down"));
 }
 
+TEST_F(RequestHandlerTest, DrainRefusalsAreHeldUntilReleasedAndOthersAnsweredAtOnce) {
+  Start(RequestOptions{});
+  std::vector<absl::StatusCode> answered;
+  auto record = [&answered](absl::Status s) { answered.push_back(s.code()); };
+  // Not draining: a refusal is answered at once, holding or not.
+  handler_->HoldRefusals();
+  handler_->Refuse(absl::UnavailableError("the model is still loading"), record);
+  ASSERT_EQ(answered.size(), 1u);
+  handler_->ReleaseRefusals();
+
+  handler_->StartDraining();
+  handler_->Refuse(handler_->Admit(absl::nullopt), record);  // before the hold: at once
+  ASSERT_EQ(answered.size(), 2u);
+  handler_->HoldRefusals();
+  handler_->Refuse(handler_->Admit(absl::nullopt), record);  // held
+  handler_->Refuse(absl::UnauthenticatedError("invalid API key"), record);  // not the drain's
+  ASSERT_EQ(answered.size(), 3u);
+  EXPECT_EQ(answered.back(), absl::StatusCode::kUnauthenticated);
+  handler_->ReleaseRefusals();
+  ASSERT_EQ(answered.size(), 4u);
+  EXPECT_EQ(answered.back(), absl::StatusCode::kUnavailable);
+  handler_->Refuse(handler_->Admit(absl::nullopt), record);  // after the release: at once
+  EXPECT_EQ(answered.size(), 5u);
+
+  // At most kMaxHeldRefusals wait; the rest are answered at once.
+  answered.clear();
+  handler_->HoldRefusals();
+  for (size_t i = 0; i < RequestHandler::kMaxHeldRefusals + 3; ++i) {
+    handler_->Refuse(handler_->Admit(absl::nullopt), record);
+  }
+  EXPECT_EQ(answered.size(), 3u);
+  handler_->ReleaseRefusals();
+  EXPECT_EQ(answered.size(), RequestHandler::kMaxHeldRefusals + 3);
+}
+
 }  // namespace
 }  // namespace attnserve
