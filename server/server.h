@@ -37,7 +37,7 @@ struct ServerOptions {
   std::string host = "0.0.0.0";
   int port = 50051;  // 0 = any free port (see AttnServer::port())
   std::string metrics_host = "0.0.0.0";
-  int metrics_port = 9090;         // 0 = any free port, -1 = no metrics endpoint
+  int metrics_port = 9000;         // 0 = any free port, -1 = no metrics endpoint
   core::BatchingOptions batching;  // max_sequence_tokens is set from the input limit
   RequestLimits limits;            // max_input_length 0 = the model's max_seq_length
   int tokenizer_threads = 2;       // threads that parse, validate and tokenize requests

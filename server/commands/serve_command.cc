@@ -30,7 +30,7 @@
 ABSL_FLAG(std::string, host, "0.0.0.0", "serve: address to listen on for gRPC");
 ABSL_FLAG(int, port, 50051, "serve: gRPC port (0 = pick a free one and log it)");
 ABSL_FLAG(std::string, metrics_host, "0.0.0.0", "serve: address of the Prometheus endpoint");
-ABSL_FLAG(int, metrics_port, 9090, "serve: Prometheus /metrics port (-1 = off)");
+ABSL_FLAG(int, metrics_port, 9000, "serve: Prometheus /metrics port (-1 = off)");
 ABSL_FLAG(int64_t, max_batch_tokens, 16384, "serve: tokens per forward pass (no padding)");
 ABSL_FLAG(int, max_batch_size, 1024, "serve: sequences per forward pass");
 ABSL_FLAG(int64_t, max_queue_delay_us, 0,

@@ -8,7 +8,7 @@
   headless Service for client-side round-robin; kustomization lists files that exist;
 - docker/compose.yaml: valid for Debian's docker-compose (`config`), builds docker/Dockerfile, stop_grace_period longer than the drain, and
   every file it mounts exists;
-- docker/prometheus/prometheus.yml passes `promtool check config` and scrapes attnserve:9090;
+- docker/prometheus/prometheus.yml passes `promtool check config` and scrapes attnserve:9000;
 - the Grafana provisioning and dashboard: valid JSON / YAML, unique panel ids, no overlapping
   panels, every panel queries the provisioned datasource, and the panels cover request rate,
   errors, latency quantiles, batch sizes, queue depth and tokens/s;
@@ -88,9 +88,9 @@ class KubernetesTest(unittest.TestCase):
         cls.ports = {p["name"]: p["containerPort"] for p in cls.container["ports"]}
 
     def test_ports_match_the_flags(self):
-        self.assertEqual(self.ports, {"grpc": 50051, "metrics": 9090})
+        self.assertEqual(self.ports, {"grpc": 50051, "metrics": 9000})
         self.assertEqual(int(self.args.get("port", 50051)), self.ports["grpc"])
-        self.assertEqual(int(self.args.get("metrics_port", 9090)), self.ports["metrics"])
+        self.assertEqual(int(self.args.get("metrics_port", 9000)), self.ports["metrics"])
 
     def test_grpc_probes_on_the_grpc_port(self):
         for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
@@ -207,7 +207,7 @@ class ComposeTest(unittest.TestCase):
     def test_prometheus_scrapes_the_attnserve_service(self):
         (config,) = load_all(os.path.join(DOCKER, "prometheus", "prometheus.yml"))
         (job,) = [j for j in config["scrape_configs"] if j["job_name"] == "attnserve"]
-        self.assertEqual(job["static_configs"][0]["targets"], ["attnserve:9090"])
+        self.assertEqual(job["static_configs"][0]["targets"], ["attnserve:9000"])
         self.assertIn("attnserve", self.services)
         run = subprocess.run(["/usr/bin/promtool", "check", "config",
                               os.path.join(DOCKER, "prometheus", "prometheus.yml")],

@@ -8,7 +8,7 @@ queries through Prometheus's HTTP API: the attnserve families, and with --dashbo
 of every panel of the Grafana dashboard (Grafana's variables replaced by plain values), each of
 which must parse, evaluate and return series. Stops Prometheus before returning.
 
-    prometheus_check.py --target 127.0.0.1:9090 --config docker/prometheus/prometheus.yml \
+    prometheus_check.py --target 127.0.0.1:9000 --config docker/prometheus/prometheus.yml \
         [--dashboard docker/grafana/dashboards/attnserve.json] --work-dir /tmp/x
 """
 
