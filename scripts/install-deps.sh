@@ -23,6 +23,8 @@ BUILD=(
   # needs OpenCL headers and libOpenCL.so to configure
   libdnnl-dev ocl-icd-opencl-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libabsl-dev prometheus-cpp-dev nlohmann-json3-dev libutf8proc-dev
+  # OpenSSL (Debian's gRPC's own TLS library): the server checks its TLS files with it
+  libssl-dev
 )
 DEVELOP=(
   # the clang presets (thread-safety analysis, sanitizers), tests and micro-benchmarks
@@ -44,7 +46,7 @@ DEVELOP=(
 # What `attnserve` and `attnserve-cli` load at run time (their -dev packages pull these in too).
 RUNTIME=(
   libdnnl2 ocl-icd-libopencl1 libgomp1 libgrpc++1.51 libprotobuf32 libabsl20220623
-  libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libutf8proc2
+  libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libutf8proc2 libssl3
 )
 
 case "${1:-}" in

@@ -34,16 +34,8 @@ std::string FormatAddress(const std::string& host, int port) {
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(const TlsOptions& tls) {
-  if (tls.cert_pem.empty() && tls.key_pem.empty()) {
-    if (!tls.client_ca_pem.empty()) {
-      return absl::InvalidArgumentError(
-          "a client CA (mutual TLS) needs a server certificate and key");
-    }
-    return grpc::InsecureServerCredentials();
-  }
-  if (tls.cert_pem.empty() || tls.key_pem.empty()) {
-    return absl::InvalidArgumentError("the TLS certificate and key go together");
-  }
+  ATTN_RETURN_IF_ERROR(CheckServerTls(tls, absl::Now()));
+  if (tls.cert_pem.empty()) return grpc::InsecureServerCredentials();
   grpc::SslServerCredentialsOptions options;
   options.pem_key_cert_pairs.push_back({tls.key_pem, tls.cert_pem});
   if (!tls.client_ca_pem.empty()) {
@@ -56,7 +48,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(const T
 // gRPC reports a busy port with a multi-line dump of its internal error; check first, so the
 // user gets one clear line. (A race with another process binding in between is harmless: gRPC
 // then fails and Start reports that too.)
-absl::Status CheckPortFree(const std::string& host, int port) {
+absl::Status CheckPortFree(const std::string& host, int port, absl::string_view flag) {
   if (port == 0) return absl::OkStatus();
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -64,7 +56,8 @@ absl::Status CheckPortFree(const std::string& host, int port) {
   hints.ai_flags = AI_PASSIVE;
   addrinfo* found = nullptr;
   if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) {
-    return absl::InvalidArgumentError(absl::StrCat("cannot resolve the address '", host, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, " ", port, ": cannot resolve the address '", host, "'"));
   }
   absl::Status status;
   for (addrinfo* a = found; a != nullptr && status.ok(); a = a->ai_next) {
@@ -73,8 +66,9 @@ absl::Status CheckPortFree(const std::string& host, int port) {
     const int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0) {
-      status = absl::UnavailableError(
-          absl::StrCat("cannot listen on ", FormatAddress(host, port), ": ", std::strerror(errno)));
+      status = absl::UnavailableError(absl::StrCat(flag, " ", port, ": cannot listen on ",
+                                                   FormatAddress(host, port), ": ",
+                                                   std::strerror(errno)));
     }
     ::close(fd);
   }
@@ -97,7 +91,11 @@ void GrpcLogToAttn(gpr_log_func_args* args) {
 
 absl::StatusOr<std::unique_ptr<AttnServer>> AttnServer::Start(ServerOptions options) {
   gpr_set_log_function(&GrpcLogToAttn);
-  ATTN_RETURN_IF_ERROR(CheckPortFree(options.host, options.port));
+  ATTN_RETURN_IF_ERROR(CheckPortFree(options.host, options.port, "--port"));
+  if (options.metrics_port > 0) {
+    ATTN_RETURN_IF_ERROR(
+        CheckPortFree(options.metrics_host, options.metrics_port, "--metrics-port"));
+  }
   std::unique_ptr<AttnServer> s(new AttnServer());
   ATTN_ASSIGN_OR_RETURN(auto credentials, MakeCredentials(options.tls));
   // Load (and pack the weights, which runs OpenMP-parallel) on a thread that exits: its OpenMP
@@ -109,7 +107,11 @@ absl::StatusOr<std::unique_ptr<AttnServer>> AttnServer::Start(ServerOptions opti
     core::SetComputeThreadsOnThisThread(options.batching.compute_threads);
     loaded = core::LoadModel(options.model);
   }).join();
-  ATTN_ASSIGN_OR_RETURN(s->loaded_, std::move(loaded));
+  if (!loaded.ok()) {
+    return absl::Status(loaded.status().code(),
+                        absl::StrCat("--model: ", loaded.status().message()));
+  }
+  s->loaded_ = *std::move(loaded);
   const core::LoadedModel& m = s->loaded_;
   const core::ModelSpec& spec = m.spec();
 
@@ -140,7 +142,9 @@ absl::StatusOr<std::unique_ptr<AttnServer>> AttnServer::Start(ServerOptions opti
     try {
       s->exposer_ = std::make_unique<prometheus::Exposer>(addr);
     } catch (const std::exception& e) {
-      return absl::UnavailableError(absl::StrCat("cannot serve metrics on ", addr, ": ", e.what()));
+      return absl::UnavailableError(
+          absl::StrCat("--metrics-port ", options.metrics_port, ": cannot serve metrics on ",
+                       addr, ": ", e.what()));
     }
     s->exposer_->RegisterCollectable(s->registry_);
     // The exposer keeps weak pointers: the server owns the collectors.
@@ -177,7 +181,8 @@ absl::StatusOr<std::unique_ptr<AttnServer>> AttnServer::Start(ServerOptions opti
   if (s->server_ == nullptr || s->port_ == 0) {
     s->batcher_->Shutdown();
     return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", address, " (port in use or address invalid)"));
+        absl::StrCat("--port ", options.port, ": gRPC could not listen on ", address,
+                     " (its reason is in the 'grpc:' lines above)"));
   }
   grpc::HealthCheckServiceInterface* health = s->server_->GetHealthCheckService();
   health->SetServingStatus("", false);

@@ -23,14 +23,9 @@
 #include "server/grpc/embedder_service.h"
 #include "server/metrics/metrics.h"
 #include "server/requests/request_handler.h"
+#include "server/tls_check.h"
 
 namespace attnserve {
-
-struct TlsOptions {
-  std::string cert_pem;  // server certificate chain; empty = plaintext
-  std::string key_pem;
-  std::string client_ca_pem;  // non-empty: require client certificates signed by it (mTLS)
-};
 
 struct ServerOptions {
   std::string model = "demo";  // "demo" or a model directory

@@ -1,7 +1,9 @@
 #include "core/model/model_loader.h"
 
 #include <chrono>
+#include <filesystem>
 #include <set>
+#include <system_error>
 
 #include <nlohmann/json.hpp>
 
@@ -156,10 +158,22 @@ absl::StatusOr<LoadedModel> LoadModel(const std::string& name_or_dir) {
     defaults = DemoEmbeddingDefaults();
   } else {
     dir = fs::path(name_or_dir);
-    if (!fs::is_directory(dir)) {
-      return absl::NotFoundError(absl::StrCat("model directory '", name_or_dir,
-                                              "' does not exist (use --model demo for the "
-                                              "built-in demo model)"));
+    std::error_code ec;
+    const fs::file_status st = fs::status(dir, ec);
+    if (fs::exists(st) && !fs::is_directory(st)) {
+      // Often the weights or config file itself: the model is the folder that holds them.
+      return absl::InvalidArgumentError(absl::StrCat(
+          "model '", name_or_dir, "' is a file, not a model directory: pass the directory that ",
+          "holds config.json and model.safetensors",
+          fs::exists(dir.parent_path() / "config.json", ec)
+              ? absl::StrCat(" (here: '", dir.parent_path().string(), "')")
+              : ""));
+    }
+    if (!fs::exists(st)) {
+      return absl::NotFoundError(absl::StrCat(
+          "model directory '", name_or_dir, "' does not exist",
+          ec && ec != std::errc::no_such_file_or_directory ? absl::StrCat(": ", ec.message()) : "",
+          " (use --model demo for the built-in demo model)"));
     }
     out.path = dir.string();
     out.name = fs::absolute(dir).lexically_normal().filename().string();

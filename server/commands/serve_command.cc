@@ -5,11 +5,15 @@
 // worker create the encoder and warm up, then flip health to SERVING.
 // Shutdown on SIGTERM / SIGINT: health NOT_SERVING, new calls UNAVAILABLE, in-flight calls finish
 // (up to --drain-timeout), queue drained, exit 0.
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -66,8 +70,17 @@ int Fail(absl::string_view message) {
 }
 
 absl::StatusOr<std::string> ReadFlagFile(const std::string& path, const char* flag) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, ": cannot read '", path, "': it is a directory"));
+  }
+  errno = 0;
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("--", flag, ": cannot read '", path, "'"));
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat("--", flag, ": cannot read '", path, "': ",
+                                            errno != 0 ? std::strerror(errno) : "unreadable"));
+  }
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -114,20 +127,18 @@ absl::StatusOr<ServerOptions> OptionsFromFlags() {
     return absl::InvalidArgumentError(
         absl::StrCat("--max-message-bytes must be >= 1024; was ", o.max_message_bytes));
   }
-  const std::string cert = absl::GetFlag(FLAGS_tls_cert), key = absl::GetFlag(FLAGS_tls_key),
-                    ca = absl::GetFlag(FLAGS_tls_client_ca);
-  if (cert.empty() != key.empty()) {
-    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  // Read here, checked by AttnServer::Start (CheckServerTls) with the files' names.
+  o.tls.cert_file = absl::GetFlag(FLAGS_tls_cert);
+  o.tls.key_file = absl::GetFlag(FLAGS_tls_key);
+  o.tls.client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
+  if (!o.tls.cert_file.empty()) {
+    ATTN_ASSIGN_OR_RETURN(o.tls.cert_pem, ReadFlagFile(o.tls.cert_file, "tls-cert"));
   }
-  if (!ca.empty() && cert.empty()) {
-    return absl::InvalidArgumentError("--tls-client-ca needs --tls-cert and --tls-key");
+  if (!o.tls.key_file.empty()) {
+    ATTN_ASSIGN_OR_RETURN(o.tls.key_pem, ReadFlagFile(o.tls.key_file, "tls-key"));
   }
-  if (!cert.empty()) {
-    ATTN_ASSIGN_OR_RETURN(o.tls.cert_pem, ReadFlagFile(cert, "tls-cert"));
-    ATTN_ASSIGN_OR_RETURN(o.tls.key_pem, ReadFlagFile(key, "tls-key"));
-  }
-  if (!ca.empty()) {
-    ATTN_ASSIGN_OR_RETURN(o.tls.client_ca_pem, ReadFlagFile(ca, "tls-client-ca"));
+  if (!o.tls.client_ca_file.empty()) {
+    ATTN_ASSIGN_OR_RETURN(o.tls.client_ca_pem, ReadFlagFile(o.tls.client_ca_file, "tls-client-ca"));
   }
   if (const std::string f = absl::GetFlag(FLAGS_api_keys_file); !f.empty()) {
     ATTN_ASSIGN_OR_RETURN(o.api_keys, ReadApiKeys(f));
@@ -162,7 +173,7 @@ int RunServeCommand(const std::vector<std::string>& args) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   auto options = OptionsFromFlags();
-  if (!options.ok()) return Fail(options.status().message());
+  if (!options.ok()) return Fail(absl::StrCat("attnserve serve: ", options.status().message()));
   auto server = AttnServer::Start(*std::move(options));
   if (!server.ok()) return Fail(absl::StrCat("attnserve serve: ", server.status().message()));
   ATTN_LOG(INFO) << (*server)->Banner();

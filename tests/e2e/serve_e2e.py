@@ -102,14 +102,44 @@ def startup_failures():
         expect_startup_failure(["--max-batch-tokens", "0"], "max_batch_tokens must be > 0")
         expect_startup_failure(["--tls-cert", f"{work}/none.pem", "--tls-key", f"{work}/none.key"],
                                "--tls-cert: cannot read")
+        # --model naming a file: the directory is what it wants (and the one holding it, here).
+        with open(f"{work}/bad/model.safetensors", "w") as f:
+            f.write("x")
+        expect_startup_failure(["--model", f"{work}/bad/model.safetensors"],
+                               f"is a file, not a model directory: pass the directory that holds "
+                               f"config.json and model.safetensors (here: '{work}/bad')")
+        # TLS files, each wrong in its own way: one line naming the flag, the file and the cause
+        # (gRPC alone reported a mismatched pair as "port in use or address invalid").
+        subprocess.run(["bash", "-c", f"cd {work} && for n in a b; do openssl req -x509 -newkey "
+                        "rsa:2048 -nodes -days 2 -subj /CN=localhost -keyout $n.key -out $n.pem "
+                        "2>/dev/null; done && chmod 000 b.pem"], check=True)
+        expect_startup_failure(["--tls-cert", f"{work}/a.pem", "--tls-key", f"{work}/b.key"],
+                               f"--tls-key '{work}/b.key' does not match the certificate of "
+                               f"--tls-cert '{work}/a.pem'")
+        expect_startup_failure(["--tls-cert", f"{work}/a.key", "--tls-key", f"{work}/a.key"],
+                               f"--tls-cert '{work}/a.key': no PEM certificate in it")
+        expect_startup_failure(["--tls-cert", f"{work}/a.pem", "--tls-key", f"{work}/a.key",
+                                "--tls-client-ca", work], f"--tls-client-ca: cannot read '{work}': "
+                               "it is a directory")
+        if os.getuid() == 0:  # root reads any file: drop to nobody for the permission check
+            os.chmod(work, 0o755)  # nobody reaches b.pem; its own mode (000) refuses it
+            r = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                                BIN, "serve", "--tls-cert", f"{work}/b.pem", "--tls-key",
+                                f"{work}/a.key"], capture_output=True, text=True, timeout=60)
+            if r.returncode == 0 or "--tls-cert: cannot read" not in r.stderr or \
+                    "Permission denied" not in r.stderr:
+                fail(f"unreadable --tls-cert: {r.stderr}")
         with socket.socket() as busy:
             busy.bind(("127.0.0.1", 0))
             busy.listen()
             port = busy.getsockname()[1]
             expect_startup_failure(["--port", str(port), "--metrics-port", str(free_port())],
-                                   f"cannot listen on 127.0.0.1:{port}")
+                                   f"--port {port}: cannot listen on 127.0.0.1:{port}: Address "
+                                   "already in use")
             expect_startup_failure(["--port", str(free_port()), "--metrics-host", "127.0.0.1",
-                                    "--metrics-port", str(port)], "cannot serve metrics")
+                                    "--metrics-port", str(port)],
+                                   f"--metrics-port {port}: cannot listen on 127.0.0.1:{port}: "
+                                   "Address already in use")
     finally:
         shutil.rmtree(work)
 
