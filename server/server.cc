@@ -159,6 +159,7 @@ absl::StatusOr<std::unique_ptr<AttnServer>> AttnServer::Start(ServerOptions opti
   request_options.limits = limits;
   request_options.api_keys = options.api_keys;
   request_options.tokenizer_threads = options.tokenizer_threads;
+  request_options.access_log = options.access_log;
   request_options.batching = options.batching;
   request_options.server_version = kAttnserveVersion;
   request_options.cpu_isa = std::string(core::CpuIsaName());
@@ -231,13 +232,40 @@ void AttnServer::Drain(absl::Time deadline) {
       handler_->ReleaseRefusals();
     }
     shutdown.join();
-    ATTN_LOG(INFO) << "drain: " << metrics_->FinishedWithCode(absl::StatusCode::kOk) - ok_before
-                   << " calls finished OK and "
-                   << metrics_->FinishedWithCode(absl::StatusCode::kCancelled) - cancelled_before
-                   << " were cancelled in " << absl::FormatDuration(absl::Now() - start);
+    const auto ok = static_cast<int64_t>(metrics_->FinishedWithCode(absl::StatusCode::kOk) -
+                                         ok_before);
+    const auto cancelled = static_cast<int64_t>(
+        metrics_->FinishedWithCode(absl::StatusCode::kCancelled) - cancelled_before);
+    const absl::Duration took = absl::Now() - start;
+    LogWithFields(LogLevel::kInfo,
+                  absl::StrCat("drain: ", ok, " calls finished OK and ", cancelled,
+                               " were cancelled in ", absl::FormatDuration(took)),
+                  {{"event", "drained"},
+                   {"finished_ok", ok},
+                   {"cancelled", cancelled},
+                   {"drain_ms", absl::ToDoubleMilliseconds(took)}});
   }
   if (batcher_ != nullptr) batcher_->Shutdown();
   exposer_.reset();
+}
+
+LogFields AttnServer::BannerFields() const {
+  const core::ModelSpec& c = loaded_.spec();
+  return {{"event", "serving"},
+          {"version", kAttnserveVersion},
+          {"model", loaded_.name},
+          {"architecture", c.architecture},
+          {"compute_dtype", core::DTypeName(c.compute_dtype)},
+          {"max_input_length", options_.limits.max_input_length},
+          {"address", FormatAddress(options_.host, port_)},
+          {"port", port_},
+          {"metrics_port", metrics_port_},
+          {"tls", !options_.tls.cert_pem.empty()},
+          {"mutual_tls", !options_.tls.client_ca_pem.empty()},
+          {"api_keys", !options_.api_keys.empty()},
+          {"cpu_isa", core::CpuIsaName()},
+          {"compute_threads", batcher_->compute_threads()},
+          {"tokenizer_threads", options_.tokenizer_threads}};
 }
 
 std::string AttnServer::Banner() const {

@@ -20,6 +20,7 @@
 
 #include "core/batching/batcher.h"
 #include "core/model/model_loader.h"
+#include "core/util/logging.h"
 #include "server/grpc/embedder_service.h"
 #include "server/metrics/metrics.h"
 #include "server/requests/request_handler.h"
@@ -36,6 +37,7 @@ struct ServerOptions {
   core::BatchingOptions batching;  // max_sequence_tokens is set from the input limit
   RequestLimits limits;            // max_input_length 0 = the model's max_seq_length
   int tokenizer_threads = 2;       // threads that parse, validate and tokenize requests
+  bool access_log = false;         // one line per call (server/requests/access_log.h)
   TlsOptions tls;
   std::vector<std::string> api_keys;
   int max_message_bytes = 64 << 20;
@@ -59,6 +61,8 @@ class AttnServer {
   prometheus::Registry& registry() { return *registry_; }
   // One line for the startup log.
   std::string Banner() const;
+  // The banner's facts as log fields (--log-format json makes them members).
+  LogFields BannerFields() const;
 
  private:
   AttnServer() = default;

@@ -1,11 +1,14 @@
 #include "core/util/logging.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 
@@ -75,8 +78,50 @@ bool ParseLogLevel(absl::string_view text, LogLevel* level) {
   return false;
 }
 
+namespace {
+
+// A field's value as JSON (a string, a number, true/false; a non-finite number is null).
+void AppendJsonValue(const LogField::Value& value, std::string* out) {
+  if (const auto* s = std::get_if<std::string>(&value)) {
+    out->push_back('"');
+    AppendJsonEscaped(*s, out);
+    out->push_back('"');
+  } else if (const auto* i = std::get_if<int64_t>(&value)) {
+    absl::StrAppend(out, *i);
+  } else if (const auto* d = std::get_if<double>(&value)) {
+    if (std::isfinite(*d)) {
+      absl::StrAppendFormat(out, "%.6g", *d);
+    } else {
+      out->append("null");
+    }
+  } else {
+    out->append(std::get<bool>(value) ? "true" : "false");
+  }
+}
+
+// logfmt: bare when the value has no space, quote, '=' or control character, else quoted.
+void AppendLogfmtValue(const LogField::Value& value, std::string* out) {
+  const auto* s = std::get_if<std::string>(&value);
+  if (s == nullptr) {
+    AppendJsonValue(value, out);
+    return;
+  }
+  const bool bare = !s->empty() && std::none_of(s->begin(), s->end(), [](unsigned char c) {
+    return c <= ' ' || c == '"' || c == '=' || c == 0x7f;
+  });
+  if (bare) {
+    out->append(*s);
+  } else {
+    out->push_back('"');
+    AppendJsonEscaped(*s, out);
+    out->push_back('"');
+  }
+}
+
+}  // namespace
+
 std::string FormatLogLine(LogLevel level, LogFormat format, absl::string_view message,
-                          long long unix_micros) {
+                          long long unix_micros, const LogFields& fields) {
   std::time_t secs = static_cast<std::time_t>(unix_micros / 1000000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
@@ -87,25 +132,54 @@ std::string FormatLogLine(LogLevel level, LogFormat format, absl::string_view me
   if (format == LogFormat::kJson) {
     line = absl::StrFormat(R"({"ts":"%s","level":"%s","msg":")", ts, LevelName(level));
     AppendJsonEscaped(message, &line);
-    line.append("\"}\n");
+    line.push_back('"');
+    for (const LogField& f : fields) {
+      line.append(",\"");
+      AppendJsonEscaped(f.key, &line);
+      line.append("\":");
+      AppendJsonValue(f.value, &line);
+    }
+    line.append("}\n");
   } else {
     line = absl::StrFormat("%s %c ", ts, LevelName(level)[0] - 'a' + 'A');
     line.append(message.data(), message.size());
+    for (const LogField& f : fields) {
+      line.push_back(' ');
+      line.append(f.key);
+      line.push_back('=');
+      AppendLogfmtValue(f.value, &line);
+    }
     line.push_back('\n');
   }
   return line;
 }
 
+namespace {
+
+long long NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void WriteLine(const std::string& line) {
+  // One fwrite per line: stdio locks the stream, so concurrent lines do not interleave.
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+}  // namespace
+
+void LogWithFields(LogLevel level, absl::string_view message, const LogFields& fields) {
+  if (level < MinLogLevel()) return;
+  WriteLine(FormatLogLine(level, g_format.load(std::memory_order_relaxed), message, NowMicros(),
+                          fields));
+}
+
 namespace internal {
 
 LogMessage::~LogMessage() {
-  const long long micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
-  const std::string line =
-      FormatLogLine(level_, g_format.load(std::memory_order_relaxed), stream_.str(), micros);
-  // One fwrite per line: stdio locks the stream, so concurrent lines do not interleave.
-  std::fwrite(line.data(), 1, line.size(), stderr);
+  WriteLine(FormatLogLine(level_, g_format.load(std::memory_order_relaxed), stream_.str(),
+                          NowMicros()));
 }
 
 [[noreturn]] void CheckFailed(const char* file, int line, const char* condition,

@@ -60,6 +60,9 @@ ABSL_FLAG(std::string, api_keys_file, "",
           "serve: file with one API key per line; calls need 'authorization: Bearer KEY'");
 ABSL_FLAG(std::string, log_format, "text", "serve: text | json");
 ABSL_FLAG(std::string, log_level, "info", "serve: debug | info | warning | error");
+ABSL_FLAG(bool, access_log, false,
+          "serve: one line per call (rpc, request id, peer, code, inputs, tokens, queue / "
+          "inference / total ms; never the request text), at info level");
 
 namespace attnserve {
 namespace {
@@ -118,6 +121,7 @@ absl::StatusOr<ServerOptions> OptionsFromFlags() {
   o.limits.max_inputs_per_request = absl::GetFlag(FLAGS_max_inputs_per_request);
   o.limits.max_input_length = absl::GetFlag(FLAGS_max_input_length);
   o.tokenizer_threads = absl::GetFlag(FLAGS_tokenizer_threads);
+  o.access_log = absl::GetFlag(FLAGS_access_log);
   o.limits.truncate_by_default = absl::GetFlag(FLAGS_truncate);
   o.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   if (o.port < 0 || o.port > 65535) {
@@ -176,7 +180,9 @@ int RunServeCommand(const std::vector<std::string>& args) {
   if (!options.ok()) return Fail(absl::StrCat("attnserve serve: ", options.status().message()));
   auto server = AttnServer::Start(*std::move(options));
   if (!server.ok()) return Fail(absl::StrCat("attnserve serve: ", server.status().message()));
-  ATTN_LOG(INFO) << (*server)->Banner();
+  // Text: the sentence; JSON: the sentence and its facts as members.
+  LogWithFields(LogLevel::kInfo, (*server)->Banner(),
+                format == "json" ? (*server)->BannerFields() : LogFields{});
 
   int sig = 0;
   sigwait(&signals, &sig);

@@ -55,6 +55,21 @@ absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
   return absl::FromChrono(d);
 }
 
+// The access log's record of a call that just arrived: its request id (the client's
+// x-request-id, or a new one; echoed in the call's initial metadata) and peer.
+CallRecord StartRecord(const char* rpc, grpc::CallbackServerContext& context) {
+  const auto& md = context.client_metadata();
+  const auto it = md.find(kRequestIdKey);
+  CallRecord r;
+  r.rpc = rpc;
+  r.request_id = RequestIdFor(it == md.end() ? absl::nullopt
+                                             : absl::optional<absl::string_view>(absl::string_view(
+                                                   it->second.data(), it->second.size())));
+  r.peer = context.peer();
+  context.AddInitialMetadata(kRequestIdKey, r.request_id);
+  return r;
+}
+
 // The status the client will see: once its deadline passed it sees DEADLINE_EXCEEDED, whatever
 // the server answers (gRPC ends the call on its side), so that is what the metrics count too.
 absl::Status AsClientSees(const absl::Status& status, absl::Time deadline) {
@@ -85,7 +100,11 @@ class EmbedCall final : public grpc::ServerUnaryReactor {
  public:
   EmbedCall(RequestHandler* handler, grpc::CallbackServerContext* context,
             grpc::ByteBuffer* response)
-      : handler_(handler), context_(context), response_(response), received_(absl::Now()) {
+      : handler_(handler),
+        context_(context),
+        response_(response),
+        received_(absl::Now()),
+        record_(StartRecord("Embed", *context)) {
     handler_->metrics().RequestStarted();
   }
 
@@ -127,6 +146,7 @@ class EmbedCall final : public grpc::ServerUnaryReactor {
  private:
   void OnJobDone(const absl::Status& status, core::EmbedJob& job) {
     status_ = status;
+    AddJobFigures(job, record_);
     if (status.ok()) {
       v1::EmbedResponse response;
       handler_->BuildEmbedResponse(job, received_, response);
@@ -142,7 +162,10 @@ class EmbedCall final : public grpc::ServerUnaryReactor {
     if (parties_.fetch_sub(1) != 1) return;
     status_ = AsClientSees(status_, DeadlineOf(*context_));
     // Recorded before Finish, so a client that got its answer also sees it counted.
-    handler_->metrics().RecordRequest(Rpc::kEmbed, status_.code(), absl::Now() - received_);
+    record_.total = absl::Now() - received_;
+    record_.status = status_;
+    handler_->metrics().RecordRequest(Rpc::kEmbed, status_.code(), record_.total);
+    handler_->LogCall(record_);
     Finish(ToGrpcStatus(status_));
   }
 
@@ -150,6 +173,8 @@ class EmbedCall final : public grpc::ServerUnaryReactor {
   grpc::CallbackServerContext* const context_;
   grpc::ByteBuffer* const response_;
   const absl::Time received_;
+  // Filled by the constructor, OnJobDone and the last Release (fetch_sub orders them).
+  CallRecord record_;
   std::atomic<int> parties_{2};
   // Written in Start before the handler sees the call, read in OnDone (after Finish).
   bool admitted_ = false;
@@ -193,7 +218,10 @@ class EmbedStreamCall final : public grpc::ServerBidiReactor<grpc::ByteBuffer, g
   static constexpr size_t kMaxInFlight = 64;
 
   EmbedStreamCall(RequestHandler* handler, grpc::CallbackServerContext* context)
-      : handler_(handler), context_(context), received_(absl::Now()) {
+      : handler_(handler),
+        context_(context),
+        received_(absl::Now()),
+        record_(StartRecord("EmbedStream", *context)) {
     handler_->metrics().RequestStarted();
   }
 
@@ -313,6 +341,8 @@ class EmbedStreamCall final : public grpc::ServerBidiReactor<grpc::ByteBuffer, g
     Actions a;
     {
       MutexLock lock(&mu_);
+      stream_inputs_ += job.num_sequences();
+      stream_tokens_ += job.num_tokens();
       pending_.erase(seq);
       jobs_.erase(seq);
       if (s.ok()) {
@@ -376,9 +406,17 @@ class EmbedStreamCall final : public grpc::ServerBidiReactor<grpc::ByteBuffer, g
           absl::Now() >= DeadlineOf(*context_)) {
         a.status = ToGrpcStatus(AsClientSees(absl::OkStatus(), DeadlineOf(*context_)));
       }
-      handler_->metrics().RecordRequest(Rpc::kEmbedStream,
-                                        static_cast<absl::StatusCode>(a.status.error_code()),
-                                        absl::Now() - received_);
+      record_.total = absl::Now() - received_;
+      record_.status = absl::Status(static_cast<absl::StatusCode>(a.status.error_code()),
+                                    a.status.error_message());
+      {
+        MutexLock lock(&mu_);
+        record_.messages = static_cast<int>(next_seq_);
+        record_.inputs = stream_inputs_;
+        record_.tokens = stream_tokens_;
+      }
+      handler_->metrics().RecordRequest(Rpc::kEmbedStream, record_.status.code(), record_.total);
+      handler_->LogCall(record_);
       Finish(a.status);
     }
   }
@@ -386,6 +424,7 @@ class EmbedStreamCall final : public grpc::ServerBidiReactor<grpc::ByteBuffer, g
   RequestHandler* const handler_;
   grpc::CallbackServerContext* const context_;
   const absl::Time received_;
+  CallRecord record_;  // completed by the Finish in Perform
   // Filled by gRPC between StartRead and OnReadDone; only one read is ever in flight (reading_).
   grpc::ByteBuffer read_buffer_;
 
@@ -401,6 +440,8 @@ class EmbedStreamCall final : public grpc::ServerBidiReactor<grpc::ByteBuffer, g
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool refusing_ ABSL_GUARDED_BY(mu_) = false;  // refused, its answer held by the handler
+  int stream_inputs_ ABSL_GUARDED_BY(mu_) = 0;      // of the messages answered
+  int64_t stream_tokens_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status final_ ABSL_GUARDED_BY(mu_);  // the stream's status: OK until the first error
 };
 
@@ -427,14 +468,23 @@ grpc::ServerUnaryReactor* GrpcEmbedderService::Tokenize(grpc::CallbackServerCont
   const absl::Time start = absl::Now();
   handler_->metrics().RequestStarted();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto finish = [this, reactor, start, response, deadline = DeadlineOf(*context)](
+  auto finish = [this, reactor, start, response, deadline = DeadlineOf(*context),
+                 record = std::make_shared<CallRecord>(StartRecord("Tokenize", *context))](
                     absl::StatusOr<v1::TokenizeResponse> result, bool admitted) {
     absl::Status status = result.status();
     if (status.ok() && !SerializeToByteBuffer(*result, response)) {
       status = absl::InternalError("could not serialize the response");
     }
     status = AsClientSees(status, deadline);
-    handler_->metrics().RecordRequest(Rpc::kTokenize, status.code(), absl::Now() - start);
+    record->status = status;
+    record->total = absl::Now() - start;
+    if (result.ok()) {
+      record->inputs = result->tokens_size();
+      record->tokens = 0;
+      for (const auto& t : result->tokens()) record->tokens += t.ids_size();
+    }
+    handler_->LogCall(*record);
+    handler_->metrics().RecordRequest(Rpc::kTokenize, status.code(), record->total);
     handler_->metrics().RequestDone();
     if (admitted) handler_->CallDone();
     reactor->Finish(ToGrpcStatus(status));
@@ -458,8 +508,13 @@ grpc::ServerUnaryReactor* GrpcEmbedderService::Info(grpc::CallbackServerContext*
                                                     v1::InfoResponse* response) {
   const absl::Time start = absl::Now();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto finish = [this, reactor, start](const absl::Status& status) {
-    handler_->metrics().RecordRequest(Rpc::kInfo, status.code(), absl::Now() - start);
+  auto finish = [this, reactor, start,
+                 record = std::make_shared<CallRecord>(StartRecord("Info", *context))](
+                    const absl::Status& status) {
+    record->status = status;
+    record->total = absl::Now() - start;
+    handler_->LogCall(*record);
+    handler_->metrics().RecordRequest(Rpc::kInfo, status.code(), record->total);
     reactor->Finish(ToGrpcStatus(status));
   };
   if (absl::Status status = AdmitCall(*handler_, *context); !status.ok()) {

@@ -86,6 +86,10 @@ void RequestHandler::ReleaseRefusals() {
   for (auto& [status, answer] : held) std::move(answer)(std::move(status));
 }
 
+void RequestHandler::LogCall(const CallRecord& record) const {
+  if (options_.access_log) LogWithFields(LogLevel::kInfo, "call", AccessLogFields(record));
+}
+
 void RequestHandler::CallStarted() {
   MutexLock lock(&calls_mu_);
   ++calls_;

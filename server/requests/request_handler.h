@@ -36,6 +36,7 @@
 #include "core/util/mutex.h"
 #include "core/util/thread_pool.h"
 #include "server/metrics/metrics.h"
+#include "server/requests/access_log.h"
 #include "server/requests/embed_request.h"
 
 #include "attnserve/v1/attnserve.pb.h"
@@ -51,6 +52,8 @@ struct RequestOptions {
   // Requests waiting for a tokenization thread beyond which new ones are refused with
   // RESOURCE_EXHAUSTED (the batch queue bounds what comes after). Default 4096.
   size_t max_pending_requests = 4096;
+  // One line per call (server/requests/access_log.h).
+  bool access_log = false;
   // Reported by Info.
   core::BatchingOptions batching;
   std::string server_version;
@@ -114,6 +117,9 @@ class RequestHandler {
   void Tokenize(Reader<v1::TokenizeRequest> read, TokenizeDone done);
 
   v1::InfoResponse Info() const;
+
+  // The access log's line of a finished call, when the access log is on.
+  void LogCall(const CallRecord& record) const;
 
   // The response of a job that finished OK; `received` is when the request arrived. Records the
   // job's queue time.

@@ -349,6 +349,70 @@ def reflection():
           f"matches the CLI")
 
 
+def access_log():
+    """--access-log: one JSON line per call with its fields; request ids from x-request-id
+    metadata (or made by the server) echoed to the client; the request text never logged."""
+    import grpc
+    sys.path.insert(0, os.path.join(os.path.dirname(CLI), "python", "gen"))
+    from attnserve.v1 import attnserve_pb2 as pb, attnserve_pb2_grpc as pb_grpc
+
+    s = Server("--access-log", "--log-format", "json")
+    channel = grpc.insecure_channel(f"127.0.0.1:{s.port}")
+    stub = pb_grpc.EmbedderStub(channel)
+    secret = "secret words nobody logs"
+    request = pb.EmbedRequest(inputs=[pb.Input(text=secret), pb.Input(text="two")])
+    _, call = stub.Embed.with_call(request, metadata=[("x-request-id", "e2e-req-1")], timeout=10)
+    if dict(call.initial_metadata()).get("x-request-id") != "e2e-req-1":
+        fail(f"x-request-id not echoed: {call.initial_metadata()}")
+    _, call = stub.Embed.with_call(request, metadata=[("x-request-id", "no spaces allowed")],
+                                   timeout=10)
+    made = dict(call.initial_metadata()).get("x-request-id", "")
+    if len(made) != 16 or any(c not in "0123456789abcdef" for c in made):
+        fail(f"a malformed client id must be replaced by a server-made one; got {made!r}")
+    try:
+        stub.Embed(pb.EmbedRequest(inputs=[pb.Input(text="")]), timeout=10,
+                   metadata=[("x-request-id", "e2e-bad")])
+        fail("empty text was accepted")
+    except grpc.RpcError as e:
+        if e.code() != grpc.StatusCode.INVALID_ARGUMENT:
+            fail(f"empty text: {e.code()}")
+    stub.Tokenize(pb.TokenizeRequest(inputs=[pb.Input(text="hello world")]), timeout=10)
+    channel.close()
+    if s.stop() != 0:
+        fail("exit code after SIGTERM: " + s.output())
+    log = s.output()
+    if secret in log:
+        fail("the request text reached the log")
+    calls = [r for r in map(json.loads, log.splitlines()) if r["msg"] == "call"]
+    by_id = {r["request_id"]: r for r in calls}
+    ok = by_id.get("e2e-req-1") or fail(f"no line for e2e-req-1 in {calls}")
+    for key, want in {"rpc": "Embed", "code": "OK", "inputs": 2}.items():
+        if ok.get(key) != want:
+            fail(f"{key}={ok.get(key)!r}, want {want!r}: {ok}")
+    if not ok["peer"].startswith("ipv4:127.0.0.1:") or ok["tokens"] < 7:
+        fail(f"peer / tokens: {ok}")
+    if not 0 <= ok["queue_ms"] <= ok["queue_ms"] + ok["inference_ms"] <= ok["total_ms"]:
+        fail(f"queue_ms + inference_ms must fit in total_ms: {ok}")
+    if made not in by_id:
+        fail(f"no line for the server-made id {made}: {calls}")
+    bad = by_id.get("e2e-bad") or fail(f"no line for e2e-bad: {calls}")
+    if bad["code"] != "INVALID_ARGUMENT" or "empty text" not in bad["error"]:
+        fail(f"refused call's line: {bad}")
+    if sorted(r["rpc"] for r in calls) != ["Embed", "Embed", "Embed", "Tokenize"] + \
+            ["Info"] * (len(calls) - 4):  # the CLI's health probes are not calls of ours
+        fail(f"want one line per call: {calls}")
+    banner = next(r for r in map(json.loads, log.splitlines()) if r.get("event") == "serving")
+    if banner["port"] != s.port or banner["model"] != "demo" or banner["compute_dtype"] != "fp32":
+        fail(f"the banner's fields: {banner}")
+    quiet = Server()
+    quiet_port = quiet.port
+    cli(quiet_port, "embed", "hello")
+    quiet.stop()
+    if '"call"' in quiet.output() or " I call " in quiet.output():
+        fail("calls were logged without --access-log")
+    print(f"ok: {len(calls)} access-log lines, e.g. {ok}")
+
+
 if __name__ == "__main__":
     for test in sys.argv[3:]:
         globals()[test]()
