@@ -23,6 +23,8 @@ BUILD=(
   # needs OpenCL headers and libOpenCL.so to configure
   libdnnl-dev ocl-icd-opencl-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libabsl-dev prometheus-cpp-dev nlohmann-json3-dev libutf8proc-dev
+  # the Debian packages (cpack -G DEB): dpkg-shlibdeps finds the runtime Depends, CPack needs file
+  dpkg-dev file
 )
 DEVELOP=(
   # the clang presets (thread-safety analysis, sanitizers), tests and micro-benchmarks
