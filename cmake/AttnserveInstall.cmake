@@ -72,7 +72,6 @@ set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME attnserve)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT ${ATTNSERVE_PACKAGE_MAINTAINER})
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "BERT-family embedding inference server (gRPC, CPU, oneDNN)")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)  # strips the executables (RelWithDebInfo); static archives are kept whole
 set(CPACK_DEB_COMPONENT_INSTALL ON)
@@ -82,7 +81,9 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME attnserve)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_RUNTIME_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION_SUMMARY}
+# Each description's first line is the package's synopsis (CPACK_PACKAGE_DESCRIPTION_SUMMARY is
+# left unset: CPack would put it before both).
+set(CPACK_DEBIAN_RUNTIME_DESCRIPTION "BERT-family embedding inference server (gRPC, CPU, oneDNN)
 attnserve serves contextual embeddings (per-token and pooled sentence vectors) of BERT,
 MiniLM, bge, e5 and gte models in the Hugging Face layout over gRPC, with padding-free
 batching and Prometheus metrics. attnserve-cli embeds, tokenizes, checks health and
