@@ -149,7 +149,7 @@ in_root timeout 300 apt-get -qq update >"$tmp/apt.log" 2>&1 &&
 }
 apt_s=$(($(date +%s) - t_apt))
 installed=$(in_root dpkg-query -W -f '${Package}\n')
-echo "  installed $(wc -l <<<"$installed") packages in the root in $apt_s s, among them:" \
+echo "  apt-get install took $apt_s s; the root now holds $(wc -l <<<"$installed") packages, among them:" \
   $(grep -E '^(attnserve|libdnnl|libgrpc|libprotobuf|libabsl|libprometheus|libutf8proc|libgomp|ocl)' <<<"$installed")
 ! grep -E -- '-dev$' <<<"$installed" || fail "a -dev package is installed in the runtime root"
 ! in_root sh -c 'command -v gcc || command -v g++ || command -v cc' || fail "a compiler is in the runtime root"
