@@ -25,6 +25,8 @@ BUILD=(
   libabsl-dev prometheus-cpp-dev nlohmann-json3-dev libutf8proc-dev
   # OpenSSL (Debian's gRPC's own TLS library): the server checks its TLS files with it
   libssl-dev
+  # the Debian packages (cpack -G DEB): dpkg-shlibdeps finds the runtime Depends, CPack needs file
+  dpkg-dev file
 )
 DEVELOP=(
   # the clang presets (thread-safety analysis, sanitizers), tests and micro-benchmarks

@@ -6,7 +6,10 @@
 #   3. TSan build (Clang): the batching tests (queue, batcher, worker + responder threads).
 #      The gRPC tests are not run under TSan: Debian's gRPC is not built with TSan, so every
 #      hand-off through its completion queues reads as a race (hundreds of false reports).
-#   4. the docker test (ctest --preset docker): starts its own dockerd, builds and runs the image
+#   4. the .deb test (ctest --preset deb): cpack, the out-of-tree client example, and the package
+#      installed with apt into a debootstrap'ed bookworm chroot that serves and answers (root;
+#      shares the docker test's base tarball, ~2 minutes warm);
+#   5. the docker test (ctest --preset docker): starts its own dockerd, builds and runs the image
 #      (needs root; cached in ~/.cache/attnserve-docker, several minutes cold).
 # Long soak, fuzz and benchmark runs are separate targets (see README.md).
 set -euo pipefail
@@ -26,6 +29,9 @@ echo "=== TSan build + batching tests"
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan --target batching_unit_tests
 ctest --preset tsan -R '^(ShouldFlush|BatchingOptions|BatchQueue|Batcher|ThreadPool)Test\.'
+
+echo "=== .deb package test"
+ctest --preset deb
 
 echo "=== docker image test"
 ctest --preset docker

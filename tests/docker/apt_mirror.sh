@@ -1,8 +1,8 @@
 # apt_mirror SUITE COMPONENT [APT_DIR]: prints the URI of the first `deb` source in this machine's
 # apt configuration that serves SUITE with COMPONENT (e.g. `apt_mirror bookworm main`), without a
 # trailing slash; returns 1 and prints nothing when there is none. Sourced by
-# docker_image_test.sh (the debootstrap mirror and the image's sources.list) and tested by
-# apt_mirror_test.sh over fake configurations.
+# bookworm_base.sh (the debootstrap mirror and the bookworm base's sources.list, for the docker
+# and .deb tests) and tested by apt_mirror_test.sh over fake configurations.
 #
 # Reads what apt reads, in apt's order: APT_DIR/sources.list, then APT_DIR/sources.list.d/*.list
 # (one-line format: `deb [options] URI SUITE COMPONENT...`) and *.sources (deb822 stanzas with

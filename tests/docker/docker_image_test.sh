@@ -31,7 +31,7 @@ DOCKERD=/usr/sbin/dockerd
 BASE=attnserve-base:bookworm
 IMAGE=attnserve:test
 t0=$(date +%s)
-source "$(dirname "${BASH_SOURCE[0]}")/apt_mirror.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/bookworm_base.sh"
 
 fail() {
   echo "docker test: FAIL: $*" >&2
@@ -46,19 +46,9 @@ for tool in "$DOCKER" "$DOCKERD" /usr/bin/containerd /usr/sbin/runc /usr/sbin/de
   [[ -x $tool ]] || fail "$tool is missing: run scripts/install-deps.sh (docker.io, debootstrap)"
 done
 [[ -d /sys/fs/cgroup ]] || fail "no /sys/fs/cgroup: containers need cgroups"
-# The Debian mirror: this machine's own (apt_mirror.sh), never a host named in this script.
-mirror=${ATTNSERVE_DEBIAN_MIRROR:-$(apt_mirror bookworm main || true)}
-[[ -n $mirror ]] || fail "no 'deb' source for bookworm main in /etc/apt/sources.list or \
-/etc/apt/sources.list.d/*.list|*.sources: set ATTNSERVE_DEBIAN_MIRROR to a Debian mirror URI"
-mirror=${mirror%/}
-# The image's apt sources are the host's bookworm ones: -updates and -security where the host has
-# them (-updates from the main mirror otherwise, which always carries it). ATTNSERVE_DEBIAN_MIRROR
-# moves -updates along with it.
-updates=${ATTNSERVE_DEBIAN_MIRROR:+$mirror}
-updates=${updates:-$(apt_mirror bookworm-updates main || true)}
-updates=${updates:-$mirror}
-security=${ATTNSERVE_DEBIAN_SECURITY_MIRROR:-$(apt_mirror bookworm-security main || true)}
-security=${security%/}
+# The Debian mirrors: this machine's own (bookworm_base.sh, apt_mirror.sh), never a host named in
+# this script; the base image's apt sources are the host's bookworm ones.
+bookworm_mirrors || fail "no Debian mirror"
 mkdir -p "$CACHE"
 exec 9>"$CACHE/lock"
 flock -w 1800 9 || fail "another docker test has held $CACHE/lock for 30 minutes"
@@ -139,42 +129,7 @@ probe_container() {
 # ---- 2. the base image: debootstrap'ed bookworm --------------------------------------------
 tarball=$CACHE/bookworm-base.tar
 t_base=$(date +%s)
-if [[ ! -s $tarball ]] || [[ -n $(find "$tarball" -mtime +30) ]]; then
-  phase "debootstrap bookworm from $mirror (cached in $tarball, refreshed after 30 days)"
-  rootfs=$tmp/rootfs
-  timeout 1800 /usr/sbin/debootstrap --variant=minbase bookworm "$rootfs" "$mirror" \
-    >"$tmp/debootstrap.log" 2>&1 || {
-    tail -n 20 "$tmp/debootstrap.log" >&2
-    fail "debootstrap failed (network? mirror $mirror)"
-  }
-  {
-    echo "deb $mirror bookworm main"
-    echo "deb $updates bookworm-updates main"
-    if [[ -n $security ]]; then
-      echo "deb $security bookworm-security main"
-    else
-      echo "docker test: warning: this machine has no bookworm-security source; the base image" \
-        "gets none either (set ATTNSERVE_DEBIAN_SECURITY_MIRROR)" >&2
-    fi
-  } >"$rootfs/etc/apt/sources.list"
-  # What debian:bookworm-slim does: no docs, man pages or translations, now or in later installs.
-  cat >"$rootfs/etc/dpkg/dpkg.cfg.d/docker-slim" <<'SLIM'
-path-exclude /usr/share/doc/*
-path-include /usr/share/doc/*/copyright
-path-exclude /usr/share/man/*
-path-exclude /usr/share/info/*
-path-exclude /usr/share/locale/*
-path-include /usr/share/locale/locale.alias
-path-exclude /usr/share/lintian/*
-SLIM
-  find "$rootfs/usr/share/doc" -mindepth 2 ! -name copyright -delete 2>/dev/null || true
-  rm -rf "$rootfs"/usr/share/{man,info}/* "$rootfs/var/lib/apt/lists/"*
-  find "$rootfs/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} +
-  rm -f "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/cache/apt/*.bin
-  tar -C "$rootfs" --numeric-owner -cf "$tarball.part" .
-  mv "$tarball.part" "$tarball"
-  rm -rf "$rootfs"
-fi
+bookworm_base_tarball "$tarball" "$tmp" || fail "no bookworm base tarball"
 sum=$(sha256sum "$tarball" | cut -c1-16)
 if [[ $(timeout 30 "$DOCKER" image inspect -f '{{index .Config.Labels "attnserve.base"}}' "$BASE" \
   2>/dev/null) != "$sum" ]]; then
@@ -234,11 +189,7 @@ PY
 phase "image checked: non-root, EXPOSE 50051 9000, HEALTHCHECK, no toolchain, /models loads"
 
 # ---- 4. run, embed, scrape, drain ----------------------------------------------------------
-read -r port mport < <(/usr/bin/python3 -c '
-import socket
-ss = [socket.socket() for _ in range(2)]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in ss])')
+read -r port mport < <(free_ports 2)
 t_run=$(date +%s)
 "$DOCKER" run -d --name "$name" --network host -e "ATTNSERVE_HEALTH_TARGET=127.0.0.1:$port" \
   "$IMAGE" --model demo --host 127.0.0.1 --port "$port" --metrics-host 127.0.0.1 \
