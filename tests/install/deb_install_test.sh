@@ -81,7 +81,7 @@ for p in "$deb" "$dev"; do
 done
 depends=$(dpkg-deb -f "$deb" Depends)
 for lib in libc6 libstdc++6 libgomp1 libdnnl2 libgrpc++1.51 libprotobuf32 \
-  libabsl20220623 libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libutf8proc2; do
+  libabsl20220623 libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libutf8proc2 libssl3; do
   [[ ", $depends," == *", $lib "* || ", $depends," == *", $lib,"* ]] ||
     fail "attnserve's Depends lacks $lib: $depends"
 done
