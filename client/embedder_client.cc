@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace attnserve::client {
@@ -27,6 +28,58 @@ std::string ServiceConfig(const ClientOptions& o) {
 }
 
 }  // namespace
+
+std::string ConnectionHint(const ClientOptions& o, absl::string_view message) {
+  const std::string target = o.target;
+  if (absl::StrContains(message, "wrong version number")) {
+    return absl::StrCat("the server at ", target,
+                        " does not speak TLS but the client does: drop --tls / --ca");
+  }
+  if (absl::StrContains(message, "certificate verify failed")) {
+    return absl::StrCat(
+        "the client refused the server's certificate: it is not signed by ",
+        o.ca_pem.empty() ? "a CA of the system's trust store (pass --ca with the CA that signed it)"
+                         : "the CA given with --ca",
+        ", or it has expired");
+  }
+  if (absl::StrContains(message, "not in peer certificate")) {
+    return "the client refused the server's certificate: it is not issued for the target's "
+           "host name (pass --server-name with a name the certificate holds)";
+  }
+  if (absl::StrContains(message, "Connection refused")) {
+    return absl::StrCat("nothing listens at ", target, ": is the server running, and is --target right?");
+  }
+  if (absl::StrContains(message, "Socket closed") ||
+      absl::StrContains(message, "Connection reset")) {
+    if (!o.tls) {
+      return "the server closed the connection before any answer: it may require TLS (pass "
+             "--tls, and --ca when its certificate is not from a system CA)";
+    }
+    if (o.client_cert_pem.empty()) {
+      return "the server closed the TLS handshake: it may require a client certificate "
+             "(mutual TLS: pass --cert and --key)";
+    }
+    return "the server refused the TLS handshake: it may not trust the CA that signed the client "
+           "certificate (the server's --tls-client-ca)";
+  }
+  return "";
+}
+
+namespace {
+
+absl::Status WithConnectionHint(const ClientOptions& options, const grpc::Status& s) {
+  absl::Status status = FromGrpcStatus(s);
+  if (status.code() != absl::StatusCode::kUnavailable) return status;
+  const std::string hint = ConnectionHint(options, status.message());
+  if (hint.empty()) return status;
+  return absl::Status(status.code(), absl::StrCat(status.message(), " -- ", hint));
+}
+
+}  // namespace
+
+absl::Status EmbedderClient::Failed(const grpc::Status& s) const {
+  return WithConnectionHint(*options_for_hints_, s);
+}
 
 absl::Status FromGrpcStatus(const grpc::Status& s) {
   return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
@@ -68,6 +121,7 @@ absl::StatusOr<std::unique_ptr<EmbedderClient>> EmbedderClient::Create(
 
 EmbedderClient::EmbedderClient(ClientOptions options, std::shared_ptr<grpc::Channel> channel)
     : options_(std::move(options)),
+      options_for_hints_(std::make_shared<const ClientOptions>(options_)),
       channel_(std::move(channel)),
       stub_(v1::Embedder::NewStub(channel_)),
       health_(grpc::health::v1::Health::NewStub(channel_)) {}
@@ -86,7 +140,7 @@ absl::StatusOr<v1::EmbedResponse> EmbedderClient::Embed(const v1::EmbedRequest& 
   PrepareContext(context);
   v1::EmbedResponse response;
   grpc::Status s = stub_->Embed(&context, request, &response);
-  if (!s.ok()) return FromGrpcStatus(s);
+  if (!s.ok()) return Failed(s);
   return response;
 }
 
@@ -95,7 +149,7 @@ absl::StatusOr<v1::TokenizeResponse> EmbedderClient::Tokenize(const v1::Tokenize
   PrepareContext(context);
   v1::TokenizeResponse response;
   grpc::Status s = stub_->Tokenize(&context, request, &response);
-  if (!s.ok()) return FromGrpcStatus(s);
+  if (!s.ok()) return Failed(s);
   return response;
 }
 
@@ -104,7 +158,7 @@ absl::StatusOr<v1::InfoResponse> EmbedderClient::Info() {
   PrepareContext(context);
   v1::InfoResponse response;
   grpc::Status s = stub_->Info(&context, v1::InfoRequest(), &response);
-  if (!s.ok()) return FromGrpcStatus(s);
+  if (!s.ok()) return Failed(s);
   return response;
 }
 
@@ -116,7 +170,7 @@ absl::StatusOr<grpc::health::v1::HealthCheckResponse::ServingStatus> EmbedderCli
   request.set_service(service);
   grpc::health::v1::HealthCheckResponse response;
   grpc::Status s = health_->Check(&context, request, &response);
-  if (!s.ok()) return FromGrpcStatus(s);
+  if (!s.ok()) return Failed(s);
   return response.status();
 }
 
@@ -130,11 +184,13 @@ void EmbedderClient::EmbedAsync(const v1::EmbedRequest& request,
   auto* call = new Call;
   call->done = std::move(done);
   PrepareContext(call->context);
-  stub_->async()->Embed(&call->context, &request, &call->response, [call](grpc::Status s) {
+  // The callback may outlive the client: it keeps its own reference to the options.
+  stub_->async()->Embed(&call->context, &request, &call->response,
+                        [options = options_for_hints_, call](grpc::Status s) {
     if (s.ok()) {
       call->done(std::move(call->response));
     } else {
-      call->done(FromGrpcStatus(s));
+      call->done(WithConnectionHint(*options, s));
     }
     delete call;
   });

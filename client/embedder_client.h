@@ -22,6 +22,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 #include "attnserve/v1/attnserve.grpc.pb.h"
@@ -48,6 +49,12 @@ struct ClientOptions {
 
 // gRPC status -> absl::Status (same codes, same message).
 absl::Status FromGrpcStatus(const grpc::Status& s);
+
+// What a failed connection means, said as the user can act on it, or "" when `grpc_message` is
+// not a connection failure this knows. gRPC reports a TLS mismatch as "Socket closed" or an
+// OpenSSL reason; this says which side refused which and the option that changes it (named as
+// the CLI and the example clients spell them: --tls, --ca, --cert/--key, --server-name).
+std::string ConnectionHint(const ClientOptions& options, absl::string_view grpc_message);
 
 class EmbedStream;
 
@@ -77,8 +84,11 @@ class EmbedderClient {
 
  private:
   EmbedderClient(ClientOptions options, std::shared_ptr<grpc::Channel> channel);
+  // FromGrpcStatus, with ConnectionHint appended to the message when there is one.
+  absl::Status Failed(const grpc::Status& s) const;
 
   ClientOptions options_;
+  std::shared_ptr<const ClientOptions> options_for_hints_;  // shared with async callbacks
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Embedder::Stub> stub_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;

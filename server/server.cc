@@ -80,6 +80,10 @@ absl::Status CheckPortFree(const std::string& host, int port, absl::string_view 
 void GrpcLogToAttn(gpr_log_func_args* args) {
   switch (args->severity) {
     case GPR_LOG_SEVERITY_ERROR:
+      if (std::string tls = ExplainHandshakeFailure(args->message); !tls.empty()) {
+        ATTN_LOG(WARNING) << tls;
+        break;
+      }
       ATTN_LOG(WARNING) << "grpc: " << args->message;
       break;
     default:

@@ -139,4 +139,26 @@ absl::Status CheckServerTls(const TlsOptions& tls, absl::Time now) {
   return absl::OkStatus();
 }
 
+std::string ExplainHandshakeFailure(absl::string_view m) {
+  if (!absl::StrContains(m, "Handshake failed")) return "";
+  const char* why = nullptr;
+  if (absl::StrContains(m, "wrong version number") || absl::StrContains(m, "http request")) {
+    why = "a client spoke plaintext to this TLS port (it needs TLS: attnserve-cli --tls / --ca)";
+  } else if (absl::StrContains(m, "peer did not return a certificate")) {
+    why = "the server refused a client that sent no certificate (mutual TLS: --tls-client-ca "
+          "requires one signed by that CA)";
+  } else if (absl::StrContains(m, "certificate verify failed")) {
+    why = "the server refused a client certificate not signed by --tls-client-ca (or expired)";
+  } else if (absl::StrContains(m, "unknown ca") || absl::StrContains(m, "bad certificate") ||
+             absl::StrContains(m, "certificate unknown")) {
+    why = "a client refused the server's certificate (it does not trust the CA that signed "
+          "--tls-cert, or the name does not match)";
+  } else if (absl::StrContains(m, "unsupported protocol") ||
+             absl::StrContains(m, "no protocols available")) {
+    why = "a client offered only TLS versions the server does not accept";
+  }
+  if (why == nullptr) return absl::StrCat("TLS handshake with a client failed: ", m);
+  return absl::StrCat("TLS handshake failed: ", why, " [", m, "]");
+}
+
 }  // namespace attnserve

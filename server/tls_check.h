@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace attnserve {
@@ -26,6 +27,11 @@ struct TlsOptions {
 // first certificate, and that certificate is valid at `now`. Errors are InvalidArgument and
 // name the flag (--tls-cert, --tls-key, --tls-client-ca), the file and what is wrong with it.
 absl::Status CheckServerTls(const TlsOptions& tls, absl::Time now);
+
+// gRPC's log line of a failed server-side TLS handshake ("Handshake failed with fatal error
+// SSL_ERROR_SSL: error:...:peer did not return a certificate.") said as the operator can act on
+// it: which side refused what. "" when `grpc_message` is not a handshake failure.
+std::string ExplainHandshakeFailure(absl::string_view grpc_message);
 
 }  // namespace attnserve
 

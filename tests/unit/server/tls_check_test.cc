@@ -102,5 +102,21 @@ TEST_F(TlsCheckTest, ACertificateOutsideItsValidityIsRefusedWithItsDates) {
               HasSubstr("the certificate is not valid before 20"));
 }
 
+TEST(ExplainHandshakeFailureTest, SaysWhichSideRefusedWhat) {
+  EXPECT_EQ(ExplainHandshakeFailure("Started 3 calls"), "");
+  EXPECT_THAT(ExplainHandshakeFailure("Handshake failed with fatal error SSL_ERROR_SSL: "
+                                      "error:0A0000C7:SSL routines::peer did not return a "
+                                      "certificate."),
+              HasSubstr("the server refused a client that sent no certificate"));
+  EXPECT_THAT(ExplainHandshakeFailure("Handshake failed with fatal error SSL_ERROR_SSL: "
+                                      "error:0A00010B:SSL routines::wrong version number."),
+              HasSubstr("a client spoke plaintext to this TLS port"));
+  EXPECT_THAT(ExplainHandshakeFailure("Handshake failed with fatal error SSL_ERROR_SSL: "
+                                      "error:0A000418:SSL routines::tlsv1 alert unknown ca."),
+              HasSubstr("a client refused the server's certificate"));
+  EXPECT_THAT(ExplainHandshakeFailure("Handshake failed with fatal error SSL_ERROR_SSL: x"),
+              HasSubstr("TLS handshake with a client failed: Handshake failed"));
+}
+
 }  // namespace
 }  // namespace attnserve
