@@ -61,6 +61,8 @@ class AttnServer {
   prometheus::Registry& registry() { return *registry_; }
   // One line for the startup log.
   std::string Banner() const;
+  // Replaces the accepted API keys without a restart (SIGHUP); empty = none required.
+  void SetApiKeys(const std::vector<std::string>& keys) { handler_->SetApiKeys(keys); }
   // The banner's facts as log fields (--log-format json makes them members).
   LogFields BannerFields() const;
 

@@ -174,6 +174,7 @@ int RunServeCommand(const std::vector<std::string>& args) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   auto options = OptionsFromFlags();
@@ -184,8 +185,23 @@ int RunServeCommand(const std::vector<std::string>& args) {
   LogWithFields(LogLevel::kInfo, (*server)->Banner(),
                 format == "json" ? (*server)->BannerFields() : LogFields{});
 
+  // SIGHUP re-reads --api-keys-file; SIGTERM / SIGINT drain and exit.
+  const std::string keys_file = absl::GetFlag(FLAGS_api_keys_file);
   int sig = 0;
-  sigwait(&signals, &sig);
+  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+    if (keys_file.empty()) {
+      ATTN_LOG(WARNING) << "SIGHUP: nothing to reload (no --api-keys-file)";
+      continue;
+    }
+    absl::StatusOr<std::vector<std::string>> keys = ReadApiKeys(keys_file);
+    if (!keys.ok()) {
+      ATTN_LOG(ERROR) << "SIGHUP: " << keys.status().message() << "; the previous keys stay";
+      continue;
+    }
+    (*server)->SetApiKeys(*keys);
+    LogWithFields(LogLevel::kInfo, absl::StrCat("SIGHUP: reloaded ", keys->size(), " API keys"),
+                  {{"event", "api_keys_reloaded"}, {"keys", static_cast<int64_t>(keys->size())}});
+  }
   const absl::Duration drain = absl::Seconds(absl::GetFlag(FLAGS_drain_timeout_s));
   ATTN_LOG(INFO) << "received " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
                  << ": draining (in-flight calls get up to " << absl::FormatDuration(drain) << ")";

@@ -40,7 +40,7 @@ RequestHandler::RequestHandler(ServingModel model, RequestOptions options,
       options_(std::move(options)),
       batcher_(batcher),
       metrics_(metrics),
-      api_keys_(options_.api_keys.begin(), options_.api_keys.end()),
+      api_keys_(options_.api_keys),
       pool_(std::move(pool)) {}
 
 RequestHandler::~RequestHandler() { pool_.reset(); }
@@ -48,15 +48,7 @@ RequestHandler::~RequestHandler() { pool_.reset(); }
 absl::Status RequestHandler::Admit(absl::optional<absl::string_view> authorization) const {
   if (draining_.load()) return absl::UnavailableError("the server is shutting down");
   if (!ready_.load()) return absl::UnavailableError("the model is still loading");
-  if (api_keys_.empty()) return absl::OkStatus();
-  if (!authorization.has_value()) {
-    return absl::UnauthenticatedError("missing 'authorization: Bearer <API key>' metadata");
-  }
-  absl::string_view value = *authorization;
-  if (!absl::ConsumePrefix(&value, "Bearer ") || !api_keys_.contains(value)) {
-    return absl::UnauthenticatedError("invalid API key");
-  }
-  return absl::OkStatus();
+  return api_keys_.Check(authorization);
 }
 
 void RequestHandler::Refuse(absl::Status status, RefusalAnswer answer) {

@@ -24,7 +24,6 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -37,6 +36,7 @@
 #include "core/util/thread_pool.h"
 #include "server/metrics/metrics.h"
 #include "server/requests/access_log.h"
+#include "server/requests/api_keys.h"
 #include "server/requests/embed_request.h"
 
 #include "attnserve/v1/attnserve.pb.h"
@@ -118,6 +118,9 @@ class RequestHandler {
 
   v1::InfoResponse Info() const;
 
+  // Replaces the accepted API keys (SIGHUP); calls admitted before keep going.
+  void SetApiKeys(const std::vector<std::string>& keys) { api_keys_.Set(keys); }
+
   // The access log's line of a finished call, when the access log is on.
   void LogCall(const CallRecord& record) const;
 
@@ -140,7 +143,7 @@ class RequestHandler {
   const RequestOptions options_;
   core::Batcher* const batcher_;
   ServerMetrics* const metrics_;
-  const absl::flat_hash_set<std::string> api_keys_;
+  ApiKeys api_keys_;
   std::atomic<bool> ready_{false};
   std::atomic<bool> draining_{false};
   Mutex calls_mu_;
