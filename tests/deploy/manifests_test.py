@@ -120,6 +120,13 @@ class KubernetesTest(unittest.TestCase):
         self.assertEqual(sc["runAsUser"], 10001)  # USER of docker/Dockerfile
         self.assertFalse(self.container["securityContext"]["allowPrivilegeEscalation"])
 
+    def test_read_only_root_and_no_capabilities(self):
+        # As the docker test runs the image (--read-only --cap-drop ALL): nothing is written.
+        sc = self.container["securityContext"]
+        self.assertTrue(sc["readOnlyRootFilesystem"])
+        self.assertEqual(sc["capabilities"]["drop"], ["ALL"])
+        self.assertNotIn("add", sc["capabilities"])
+
     def test_scrape_annotations_name_the_metrics_port(self):
         ann = self.pod["metadata"]["annotations"]
         self.assertEqual(ann["prometheus.io/scrape"], "true")
@@ -180,6 +187,13 @@ class ComposeTest(unittest.TestCase):
         context = os.path.normpath(os.path.join(DOCKER, build["context"]))
         self.assertEqual(context, os.path.normpath(SRC))
         self.assertTrue(os.path.exists(os.path.join(context, build["dockerfile"])))
+
+    def test_read_only_root_and_no_capabilities(self):
+        a = self.services["attnserve"]
+        self.assertTrue(a["read_only"])
+        self.assertEqual(a["cap_drop"], ["ALL"])
+        self.assertNotIn("cap_add", a)
+        self.assertIn("no-new-privileges:true", a["security_opt"])
 
     def test_stop_grace_period_covers_the_drain(self):
         a = self.services["attnserve"]

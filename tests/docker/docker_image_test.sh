@@ -191,7 +191,10 @@ phase "image checked: non-root, EXPOSE 50051 9000, HEALTHCHECK, no toolchain, /m
 # ---- 4. run, embed, scrape, drain ----------------------------------------------------------
 read -r port mport < <(free_ports 2)
 t_run=$(date +%s)
+# Locked down as the Kubernetes manifests and compose run it: read-only root filesystem, no
+# capabilities, no privilege escalation.
 "$DOCKER" run -d --name "$name" --network host -e "ATTNSERVE_HEALTH_TARGET=127.0.0.1:$port" \
+  --read-only --cap-drop ALL --security-opt no-new-privileges \
   "$IMAGE" --model demo --host 127.0.0.1 --port "$port" --metrics-host 127.0.0.1 \
   --metrics-port "$mport" --drain-timeout-s 20 >/dev/null
 status=""
@@ -201,6 +204,8 @@ for _ in $(seq 150); do
   [[ $status == running* ]] || break
   sleep 1
 done
+[[ $("$DOCKER" inspect -f '{{.HostConfig.ReadonlyRootfs}} {{.HostConfig.CapDrop}}' "$name") == \
+   "true [ALL]" ]] || fail "the container does not run read-only without capabilities"
 [[ $status == "running healthy" ]] || {
   "$DOCKER" logs "$name" 2>&1 | tail -n 20 >&2
   fail "the container did not become healthy in 150 s ($status)"
