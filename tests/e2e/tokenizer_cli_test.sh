@@ -43,7 +43,7 @@ check "encode: exit code 0" "rc=0;" "rc=$rc;"
 long=$(printf 'hello %.0s' $(seq 1 600))
 out=$(printf '{"text": "%s"}\n' "$long" | "$BIN" encode --model demo)
 check "encode: too long without --truncate" \
-  'line 1: the text has 602 tokens; the maximum is 512 (use --truncate to cut it)' "$out"
+  'line 1: the input has 602 tokens; the maximum is 512 (use --truncate to cut it)' "$out"
 out=$(printf '{"text": "%s"}\n' "$long" | "$BIN" encode --model demo --truncate)
 check "encode: --truncate" '"num_tokens":512' "$out"
 
