@@ -125,6 +125,20 @@ try:
     got = run(cli + ["embed", "--dimensions", "2"], "a\n\nb\n", want_rc=1)
     check([sorted(g) for g in got] == [["embedding", "num_tokens"], ["error"], ["embedding", "num_tokens"]],
           f"blank line not answered in place: {got}")
+    # --ids: JSON arrays, lists and {"ids", "type_ids"} objects, one input per line, as encode's ids.
+    want = run([BIN, "encode", "--model", "demo", "--dimensions", "4"],
+               '{"ids": [101, 300, 102]}\n{"ids": [101, 301, 302, 102], "type_ids": [0, 0, 1, 1]}\n')
+    got = run(cli + ["embed", "--ids", "--dimensions", "4"],
+              '[101, 300, 102]\n\n101,301 302,102\nnot ids\n', want_rc=1)
+    check(len(got) == 4 and "error" in got[1] and "error" in got[3], f"--ids lines: {got}")
+    if len(got) == 4:
+        check(max(abs(a - b) for a, b in zip(got[0]["embedding"], want[0]["embedding"])) < 1e-5,
+              "--ids JSON array differs from encode")
+    got = run(cli + ["embed", "--ids", "--dimensions", "4",
+                     '{"ids": [101, 301, 302, 102], "type_ids": [0, 0, 1, 1]}'])
+    check(max(abs(a - b) for a, b in zip(got[0]["embedding"], want[1]["embedding"])) < 1e-5,
+          "--ids object with type_ids differs from encode")
+
     got = run([BIN, "encode", "--model", "demo"], '{"text": ""}\n{"text": "a"}\n', want_rc=1)
     check(got[0] == {"error": "line 1: the input has empty text"} and "embedding" in got[1],
           f"encode of empty text: {got}")
