@@ -288,8 +288,30 @@ Preparsed Preparse(const ProgramSpec& program, const std::vector<std::string>& a
     const std::string name = Underscored(f.name);
     std::string base;
     const absl::CommandLineFlag* flag = Lookup(name, &base);
-    if (flag != nullptr && own.contains(base)) continue;
     const std::string prefix = absl::StrCat(program.name, " ", command->name, ": ");
+    if (flag != nullptr && own.contains(base)) {
+      // The value is checked here too, so that a bad one is a usage error (exit 2) that names
+      // the command, as the other mistakes are. Setting the flag now is harmless: Abseil sets it
+      // again from the same text.
+      const bool negated = base != name;
+      if (negated || (IsBool(*flag) && !f.has_value)) continue;
+      std::string value;
+      if (f.has_value) {
+        value = argv[i].substr(argv[i].find('=') + 1);
+      } else if (i + 1 < end) {
+        value = argv[i + 1];
+      } else {
+        return Fail(absl::StrCat(prefix, "--", Dashed(f.name), " needs a value (",
+                                 TypeName(*flag), "): --", Dashed(f.name), "=VALUE\n"));
+      }
+      std::string error;
+      if (!absl::FindCommandLineFlag(base)->ParseFrom(value, &error)) {
+        return Fail(absl::StrCat(prefix, "--", Dashed(f.name), ": '", value, "' is not a valid ",
+                                 TypeName(*flag), error.empty() ? "" : absl::StrCat(" (", error, ")"),
+                                 "\n"));
+      }
+      continue;
+    }
     std::vector<std::string> owners;
     if (flag != nullptr) {
       for (const CommandSpec& c : program.commands) {

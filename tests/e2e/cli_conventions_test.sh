@@ -64,6 +64,10 @@ run "typo" 2 "$SERVER" serve --max-batch-token=3
 has "typo" "unknown flag --max-batch-token; did you mean --max-batch-tokens?" "$err"
 run "typo, underscores" 2 "$SERVER" serve --max_queued_token 3
 has "typo, underscores" "did you mean --max-queued-tokens?" "$err"
+run "bad value" 2 "$SERVER" serve --port abc
+has "bad value" "attnserve serve: --port: 'abc' is not a valid int" "$err"
+run "missing value" 2 "$SERVER" encode --dimensions
+has "missing value" "attnserve encode: --dimensions needs a value" "$err"
 run "unknown command" 2 "$SERVER" srve
 has "unknown command" "unknown command 'srve'; did you mean 'serve'?" "$err"
 run "no command" 2 "$SERVER"

@@ -98,7 +98,7 @@ def startup_failures():
         with open(f"{work}/bad/config.json", "w") as f:
             f.write('{"model_type": "bert", "hidden_size": 100, "num_attention_heads": 3}')
         expect_startup_failure(["--model", f"{work}/bad"], "config.json")
-        expect_startup_failure(["--no-such-flag"], "no_such_flag")
+        expect_startup_failure(["--no-such-flag"], "unknown flag --no-such-flag")
         expect_startup_failure(["--max-batch-tokens", "0"], "max_batch_tokens must be > 0")
         expect_startup_failure(["--tls-cert", f"{work}/none.pem", "--tls-key", f"{work}/none.key"],
                                "--tls-cert: cannot read")

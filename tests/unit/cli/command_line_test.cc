@@ -134,6 +134,19 @@ TEST(PreparseTest, UnknownFlagGetsASuggestion) {
   EXPECT_THAT(p.output, Not(HasSubstr("did you mean")));
 }
 
+TEST(PreparseTest, BadOrMissingValueIsAUsageError) {
+  Preparsed p = Scan({"serve", "--port", "abc"});
+  ASSERT_EQ(p.action, Action::kFail);
+  EXPECT_THAT(p.output, HasSubstr("prog serve: --port: 'abc' is not a valid int"));
+  p = Scan({"serve", "--truncate=maybe"});
+  ASSERT_EQ(p.action, Action::kFail);
+  EXPECT_THAT(p.output, HasSubstr("--truncate: 'maybe' is not a valid bool"));
+  p = Scan({"serve", "--port"});
+  ASSERT_EQ(p.action, Action::kFail);
+  EXPECT_THAT(p.output, HasSubstr("prog serve: --port needs a value (int)"));
+  EXPECT_EQ(Scan({"serve", "--port=-1"}).action, Action::kRun);
+}
+
 TEST(PreparseTest, UnknownAndMissingCommand) {
   Preparsed p = Scan({"srve"});
   ASSERT_EQ(p.action, Action::kFail);
