@@ -37,8 +37,8 @@ std::string TypeName(const absl::CommandLineFlag& flag) {
   if (flag.IsOfType<double>()) return "double";
   if (flag.IsOfType<float>()) return "float";
   if (flag.IsOfType<std::string>()) return "string";
-  if (flag.IsOfType<absl::optional<bool>>()) return "bool, optional";
-  if (flag.IsOfType<absl::optional<int>>()) return "int, optional";
+  if (flag.IsOfType<absl::optional<bool>>()) return "optional bool";
+  if (flag.IsOfType<absl::optional<int>>()) return "optional int";
   if (flag.IsOfType<std::vector<std::string>>()) return "list";
   return "value";
 }
@@ -307,7 +307,11 @@ Preparsed Preparse(const ProgramSpec& program, const std::vector<std::string>& a
       std::string error;
       if (!absl::FindCommandLineFlag(base)->ParseFrom(value, &error)) {
         return Fail(absl::StrCat(prefix, "--", Dashed(f.name), ": '", value, "' is not a valid ",
-                                 TypeName(*flag), error.empty() ? "" : absl::StrCat(" (", error, ")"),
+                                 TypeName(*flag),
+                                 // Abseil's own "Illegal value ..." only repeats the above.
+                                 error.empty() || absl::StartsWith(error, "Illegal value")
+                                     ? ""
+                                     : absl::StrCat(" (", error, ")"),
                                  "\n"));
       }
       continue;
