@@ -151,7 +151,6 @@ absl::StatusOr<core::SequenceInput> PrepareInput(const v1::Input& in, const Serv
   return out;
 }
 
-
 absl::StatusOr<PreparedEmbed> PrepareEmbed(const v1::EmbedRequest& request,
                                            const ServingModel& model, const RequestLimits& limits) {
   ATTN_RETURN_IF_ERROR(CheckInputCount(request.inputs_size(), limits));
