@@ -29,9 +29,13 @@ mtls=$ATTN_TARGET
 
 out=$("$CLI" --target "$tls" --ca "$tmp/ca.pem" --timeout-ms 10000 health 2>&1)
 [[ $? -eq 0 && "$out" == SERVING ]] || fail "--ca without --tls: $out"
-out=$("$CLI" --target "localhost:${tls##*:}" --ca "$tmp/ca.pem" --server-name localhost \
+# An IP target, not "localhost": gRPC's c-ares resolver leaks 10 bytes per name lookup, which
+# fails the ASan run of this test.
+out=$("$CLI" --target "$tls" --ca "$tmp/ca.pem" --server-name localhost \
   --timeout-ms 10000 embed --dimensions 2 hi 2>&1)
 [[ $? -eq 0 && "$out" == *'"embedding"'* ]] || fail "--ca --server-name: $out"
+"$CLI" --target "$tls" --ca "$tmp/ca.pem" --server-name wrong.example --timeout-ms 3000 health \
+  >/dev/null 2>&1 && fail "--server-name is ignored: a name the certificate lacks was accepted"
 out=$("$CLI" --target "$mtls" --ca "$tmp/ca.pem" --cert "$tmp/client.pem" --key "$tmp/client.key" \
   --timeout-ms 10000 health 2>&1)
 [[ $? -eq 0 && "$out" == SERVING ]] || fail "mutual TLS with --cert / --key (no --tls): $out"
