@@ -1,92 +1,152 @@
 // attnserve-cli: call an attnserve server.
 //   attnserve-cli --target localhost:50051 embed "first text" "second text"
+//   attnserve-cli embed --ids "[101, 7592, 102]"
 //   attnserve-cli tokenize "Hello, world!"
 //   attnserve-cli info | health
 //   attnserve-cli load --concurrency 1,4,16 --lengths 16:256 --duration 10 [--json]
 //   attnserve-cli load --rate 200,400 --lengths 16:16
+//   attnserve-cli help CMD | CMD --help | --version
+// JSON output uses the project's one vocabulary (README.md, "Output format"): "embedding",
+// "token_embeddings" (one list per token), "offsets" ([[start, end], ...]), lowercase enum and
+// dtype names, numbers as numbers.
 #include <cstdio>
 #include <fstream>
+#include <tuple>
 #include <iostream>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include <google/protobuf/util/json_util.h>
+#include <nlohmann/json.hpp>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
+#include "client/cli/build_info.h"
+#include "client/cli/command_line.h"
 #include "client/cli/load_generator.h"
 #include "client/embedder_client.h"
-#include "client/cli/command_line.h"
 
 ABSL_FLAG(std::string, target, "localhost:50051", "server address host:port");
-ABSL_FLAG(bool, tls, false, "use TLS");
+ABSL_FLAG(bool, tls, false, "use TLS (implied by --ca, --cert, --key and --server-name)");
 ABSL_FLAG(std::string, ca, "", "PEM CA bundle to verify the server (default: system roots)");
-ABSL_FLAG(std::string, cert, "", "PEM client certificate (mutual TLS)");
-ABSL_FLAG(std::string, key, "", "PEM client key (mutual TLS)");
+ABSL_FLAG(std::string, cert, "", "PEM client certificate (mutual TLS; with --key)");
+ABSL_FLAG(std::string, key, "", "PEM client key (mutual TLS; with --cert)");
 ABSL_FLAG(std::string, server_name, "", "TLS name to expect instead of the target's host");
 ABSL_FLAG(std::string, api_key, "", "API key, sent as 'authorization: Bearer KEY'");
 ABSL_FLAG(int, timeout_ms, 60000, "per-call deadline in ms (0 = none)");
-ABSL_FLAG(std::string, service, "", "health: the service to check ('' = the whole server)");
+ABSL_FLAG(std::string, service, "", "the service to check ('' = the whole server)");
 // embed
-ABSL_FLAG(std::string, pooling, "", "embed: cls | mean | max (default: the model's)");
-ABSL_FLAG(std::string, normalize, "", "embed: true | false (default: the model's)");
-ABSL_FLAG(int, dimensions, 0, "embed: keep the first N dimensions");
-ABSL_FLAG(bool, token_embeddings, false, "embed: also return per-token vectors");
-ABSL_FLAG(bool, truncate, false, "embed, tokenize: cut over-long inputs");
-ABSL_FLAG(std::string, text_pair, "", "embed, tokenize: second segment for every text");
+ABSL_FLAG(std::string, pooling, "", "cls | mean | max, any case (default: the model's)");
+ABSL_FLAG(std::string, normalize, "", "true | false (default: the model's)");
+ABSL_FLAG(int, dimensions, 0, "keep the first N dimensions (Matryoshka); 0 = all");
+ABSL_FLAG(bool, token_embeddings, false, "also return every token's vector (token_embeddings)");
+ABSL_FLAG(bool, truncate, false, "cut over-long inputs instead of failing");
+ABSL_FLAG(std::string, text_pair, "", "second segment for every text");
+ABSL_FLAG(bool, ids, false,
+          "inputs are token ids, used as given (no special tokens added): each argument or "
+          "stdin line is a JSON array [101, 7592, 102], a list 101,7592,102 (commas or "
+          "spaces), or {\"ids\": [...], \"type_ids\": [...]}");
 // load
-ABSL_FLAG(std::string, concurrency, "", "load: closed loop at these concurrencies (1,4,16)");
-ABSL_FLAG(std::string, rate, "", "load: open loop at these request rates per second (100,200)");
-ABSL_FLAG(std::string, lengths, "16:16", "load: tokens per input MIN:MAX, uniform");
-ABSL_FLAG(int, inputs_per_request, 1, "load: inputs in each request");
-ABSL_FLAG(double, duration, 10, "load: measured seconds per level");
-ABSL_FLAG(double, warmup, 2, "load: seconds sent first at each level, not counted");
-ABSL_FLAG(bool, text, false, "load: send words as text instead of token ids");
-ABSL_FLAG(int, channels, 4, "load: connections to spread the calls over");
-ABSL_FLAG(bool, json, false, "print JSON");
+ABSL_FLAG(std::string, concurrency, "", "closed loop at these concurrencies (1,4,16)");
+ABSL_FLAG(std::string, rate, "", "open loop at these request rates per second (100,200)");
+ABSL_FLAG(std::string, lengths, "16:16", "tokens per input MIN:MAX, uniform");
+ABSL_FLAG(int, inputs_per_request, 1, "inputs in each request");
+ABSL_FLAG(double, duration, 10, "measured seconds per level");
+ABSL_FLAG(double, warmup, 2, "seconds sent first at each level, not counted");
+ABSL_FLAG(bool, text, false, "send words as text instead of token ids");
+ABSL_FLAG(int, channels, 4, "connections to spread the calls over");
+ABSL_FLAG(bool, json, false,
+          "embed: one JSON object for the whole response; load: JSON instead of a table");
 
 namespace attnserve::client {
 namespace {
 
-constexpr char kUsage[] =
-    "attnserve-cli [--target HOST:PORT] [--tls ...] [--api-key KEY] COMMAND [ARGS]\n\n"
-    "commands:\n"
-    "  embed TEXT...   pooled vectors of the texts (or of stdin lines), JSON lines out\n"
-    "  tokenize TEXT...\n"
-    "  info            model and limits (JSON)\n"
-    "  health          SERVING / NOT_SERVING; exit code 0 only when SERVING\n"
-    "  load            load generator: --concurrency 1,4,16 (closed loop) or --rate 100,200\n"
-    "                  (open loop), --lengths MIN:MAX, --duration S, --json";
+using nlohmann::json;
+
+// Flags every command takes: where the server is and how to reach it.
+const std::vector<std::string> kConnectionFlags = {
+    "target", "tls", "ca", "cert", "key", "server_name", "api_key", "timeout_ms"};
+
+std::vector<std::string> With(std::vector<std::string> own) {
+  std::vector<std::string> all = kConnectionFlags;
+  all.insert(all.end(), own.begin(), own.end());
+  return all;
+}
+
+ProgramSpec Program() {
+  ProgramSpec p;
+  p.name = "attnserve-cli";
+  p.synopsis = "attnserve-cli [--target HOST:PORT] [--tls ...] [--api-key KEY] <command> [args]";
+  p.commands = {
+      {"embed", "pooled vectors of texts (or token ids), one JSON line per input",
+       "attnserve-cli embed [flags] [TEXT...]   (no TEXT: one input per stdin line)\n\n"
+       "Prints one line per input, in order: {\"embedding\": [...], \"num_tokens\": N}\n"
+       "(+ \"token_embeddings\": [[...], ...] with --token-embeddings, \"truncated\": true when "
+       "cut),\nor {\"error\": \"line N ...\"} for a blank or bad input line (exit code 1).\n"
+       "With --ids each input is token ids: [101, 7592, 102], 101,7592,102 or\n"
+       "{\"ids\": [...], \"type_ids\": [...]}.",
+       With({"pooling", "normalize", "dimensions", "token_embeddings", "truncate", "text_pair",
+             "ids", "json"})},
+      {"tokenize", "ids, tokens and byte offsets of texts, one JSON line per input",
+       "attnserve-cli tokenize [flags] [TEXT...]   (no TEXT: one input per stdin line)\n\n"
+       "Prints one line per input: {\"ids\": [...], \"type_ids\": [...], \"tokens\": [...],\n"
+       "\"offsets\": [[start, end], ...], \"num_tokens\": N}, or {\"error\": \"line N ...\"}.",
+       With({"truncate", "text_pair"})},
+      {"info", "the model, its sizes and defaults, and the server's limits (JSON)",
+       "attnserve-cli info [flags]", kConnectionFlags},
+      {"health", "SERVING / NOT_SERVING; exit code 0 only when SERVING",
+       "attnserve-cli health [flags]", With({"service"})},
+      {"load", "load generator: closed loop (--concurrency) or open loop (--rate)",
+       "attnserve-cli load [flags]\n\n"
+       "Sends random token ids (or words, --text) at each level and prints throughput and\n"
+       "latency percentiles per level.",
+       With({"concurrency", "rate", "lengths", "inputs_per_request", "duration", "warmup", "text",
+             "channels", "json"})},
+  };
+  p.version = [] { return VersionText("attnserve-cli"); };
+  return p;
+}
 
 int Fail(const std::string& message, int code = 1) {
   std::fprintf(stderr, "attnserve-cli: %s\n", message.c_str());
   return code;
 }
 
-std::string ReadFile(const std::string& path) {
+absl::StatusOr<std::string> ReadFile(const std::string& path, const char* flag) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
+  if (!in || ss.str().empty()) {
+    return absl::NotFoundError(absl::StrCat("--", flag, ": cannot read '", path, "'"));
+  }
   return ss.str();
 }
 
 absl::StatusOr<ClientOptions> OptionsFromFlags(int channel_id = 0) {
   ClientOptions o;
   o.target = absl::GetFlag(FLAGS_target);
-  o.tls = absl::GetFlag(FLAGS_tls) || !absl::GetFlag(FLAGS_ca).empty();
-  for (auto [flag, dst] : {std::pair{absl::GetFlag(FLAGS_ca), &o.ca_pem},
-                           std::pair{absl::GetFlag(FLAGS_cert), &o.client_cert_pem},
-                           std::pair{absl::GetFlag(FLAGS_key), &o.client_key_pem}}) {
-    if (flag.empty()) continue;
-    *dst = ReadFile(flag);
-    if (dst->empty()) return absl::NotFoundError(absl::StrCat("cannot read '", flag, "'"));
-  }
+  const std::string ca = absl::GetFlag(FLAGS_ca), cert = absl::GetFlag(FLAGS_cert),
+                    key = absl::GetFlag(FLAGS_key);
   o.server_name_override = absl::GetFlag(FLAGS_server_name);
+  // Any TLS option means TLS: without it, a TLS server answers a plaintext call with a bare
+  // "Socket closed".
+  o.tls = absl::GetFlag(FLAGS_tls) || !ca.empty() || !cert.empty() || !key.empty() ||
+          !o.server_name_override.empty();
+  if (cert.empty() != key.empty()) return absl::InvalidArgumentError("--cert and --key go together");
+  for (auto [path, flag, dst] : {std::tuple{ca, "ca", &o.ca_pem},
+                                 std::tuple{cert, "cert", &o.client_cert_pem},
+                                 std::tuple{key, "key", &o.client_key_pem}}) {
+    if (path.empty()) continue;
+    absl::StatusOr<std::string> pem = ReadFile(path, flag);
+    if (!pem.ok()) return pem.status();
+    *dst = *std::move(pem);
+  }
   o.api_key = absl::GetFlag(FLAGS_api_key);
   const int timeout = absl::GetFlag(FLAGS_timeout_ms);
   o.timeout = timeout > 0 ? absl::Milliseconds(timeout) : absl::InfiniteDuration();
@@ -94,32 +154,198 @@ absl::StatusOr<ClientOptions> OptionsFromFlags(int channel_id = 0) {
   return o;
 }
 
-std::string ToJson(const google::protobuf::Message& m) {
+// "TruncationDirection" -> "TRUNCATION_DIRECTION_", the prefix of its value names.
+std::string EnumPrefix(const std::string& type_name) {
   std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
+  for (char c : type_name) {
+    if (absl::ascii_isupper(static_cast<unsigned char>(c)) && !out.empty()) out += '_';
+    out += absl::ascii_toupper(static_cast<unsigned char>(c));
+  }
+  return out + "_";
+}
+
+json FieldValue(const google::protobuf::Message& m, const google::protobuf::FieldDescriptor* f,
+                int index);
+
+// A message as JSON in the project's vocabulary: proto field names, every field (defaults too),
+// 64-bit integers as numbers (protobuf's JSON prints them as strings), enum values lowercase
+// without their type prefix (POOLING_MEAN -> "mean").
+json MessageJson(const google::protobuf::Message& m) {
+  json out = json::object();
+  const google::protobuf::Descriptor* d = m.GetDescriptor();
+  const google::protobuf::Reflection* r = m.GetReflection();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* f = d->field(i);
+    if (f->is_repeated()) {
+      json a = json::array();
+      for (int j = 0; j < r->FieldSize(m, f); ++j) a.push_back(FieldValue(m, f, j));
+      out[f->name()] = std::move(a);
+    } else if (f->has_presence() && !r->HasField(m, f) &&
+               f->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+      continue;  // an unset optional
+    } else {
+      out[f->name()] = FieldValue(m, f, -1);
+    }
+  }
   return out;
 }
 
-std::vector<std::string> TextsFrom(const std::vector<std::string>& args) {
-  if (!args.empty()) return args;
-  std::vector<std::string> lines;
-  std::string line;
-  while (std::getline(std::cin, line)) {
-    if (!line.empty()) lines.push_back(line);
+json FieldValue(const google::protobuf::Message& m, const google::protobuf::FieldDescriptor* f,
+                int i) {
+  using FD = google::protobuf::FieldDescriptor;
+  const google::protobuf::Reflection* r = m.GetReflection();
+  const bool rep = i >= 0;
+  switch (f->cpp_type()) {
+    case FD::CPPTYPE_INT32: return rep ? r->GetRepeatedInt32(m, f, i) : r->GetInt32(m, f);
+    case FD::CPPTYPE_INT64: return rep ? r->GetRepeatedInt64(m, f, i) : r->GetInt64(m, f);
+    case FD::CPPTYPE_UINT32: return rep ? r->GetRepeatedUInt32(m, f, i) : r->GetUInt32(m, f);
+    case FD::CPPTYPE_UINT64: return rep ? r->GetRepeatedUInt64(m, f, i) : r->GetUInt64(m, f);
+    case FD::CPPTYPE_FLOAT: return rep ? r->GetRepeatedFloat(m, f, i) : r->GetFloat(m, f);
+    case FD::CPPTYPE_DOUBLE: return rep ? r->GetRepeatedDouble(m, f, i) : r->GetDouble(m, f);
+    case FD::CPPTYPE_BOOL: return rep ? r->GetRepeatedBool(m, f, i) : r->GetBool(m, f);
+    case FD::CPPTYPE_STRING: return rep ? r->GetRepeatedString(m, f, i) : r->GetString(m, f);
+    case FD::CPPTYPE_ENUM: {
+      const google::protobuf::EnumValueDescriptor* v =
+          rep ? r->GetRepeatedEnum(m, f, i) : r->GetEnum(m, f);
+      const std::string prefix = EnumPrefix(v->type()->name());
+      return absl::AsciiStrToLower(absl::StripPrefix(v->name(), prefix));
+    }
+    case FD::CPPTYPE_MESSAGE:
+      return MessageJson(rep ? r->GetRepeatedMessage(m, f, i) : r->GetMessage(m, f));
   }
-  return lines;
+  return nullptr;
+}
+
+// One pooled vector: {"embedding", "num_tokens", "token_embeddings" (one list per token, when
+// asked), "truncated" (when cut)}.
+json EmbeddingJson(const v1::Embedding& e) {
+  json j;
+  j["embedding"] = std::vector<float>(e.values().begin(), e.values().end());
+  j["num_tokens"] = e.num_tokens();
+  if (e.has_token_embeddings() && e.token_embeddings().dim() > 0) {
+    const v1::TokenEmbeddings& t = e.token_embeddings();
+    json rows = json::array();
+    for (uint32_t row = 0; row < t.num_tokens(); ++row) {
+      const auto first = t.values().begin() + static_cast<ptrdiff_t>(row) * t.dim();
+      rows.push_back(std::vector<float>(first, first + t.dim()));
+    }
+    j["token_embeddings"] = std::move(rows);
+  }
+  if (e.truncated()) j["truncated"] = true;
+  return j;
+}
+
+// {"ids", "type_ids", "tokens", "offsets": [[start, end], ...], "num_tokens", "truncated"?}.
+json TokensJson(const v1::Tokens& t) {
+  json j;
+  j["ids"] = std::vector<int32_t>(t.ids().begin(), t.ids().end());
+  j["type_ids"] = std::vector<int32_t>(t.type_ids().begin(), t.type_ids().end());
+  j["tokens"] = std::vector<std::string>(t.tokens().begin(), t.tokens().end());
+  json offsets = json::array();
+  for (int i = 0; i < t.offsets_start_size() && i < t.offsets_end_size(); ++i) {
+    offsets.push_back({t.offsets_start(i), t.offsets_end(i)});
+  }
+  j["offsets"] = std::move(offsets);
+  j["num_tokens"] = t.ids_size();
+  if (t.truncated()) j["truncated"] = true;
+  return j;
+}
+
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// The inputs of embed / tokenize: the arguments, or else one per stdin line, each numbered for
+// errors ("line 3", "argument 2"). A blank one stays in its place and is answered with an error.
+struct RawInput {
+  std::string subject;
+  std::string text;
+};
+
+std::vector<RawInput> RawInputs(const std::vector<std::string>& args) {
+  std::vector<RawInput> out;
+  for (size_t i = 0; i < args.size(); ++i) {
+    out.push_back({absl::StrCat("argument ", i + 1), args[i]});
+  }
+  if (!args.empty()) return out;
+  std::string line;
+  for (int n = 1; std::getline(std::cin, line); ++n) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    out.push_back({absl::StrCat("line ", n), line});
+  }
+  return out;
+}
+
+// Token ids as `--ids` reads them: [1, 2, 3], 1,2,3 / 1 2 3, or {"ids": [...], "type_ids": [...]}.
+absl::Status ParseIds(absl::string_view text, v1::TokenIds* out) {
+  text = absl::StripAsciiWhitespace(text);
+  auto take = [](const json& a, const char* key, google::protobuf::RepeatedField<int32_t>* dst) {
+    if (!a.is_array()) return absl::InvalidArgumentError(absl::StrCat("'", key, "' is not an array"));
+    for (const json& v : a) {
+      if (!v.is_number_integer() || v.get<int64_t>() < INT32_MIN || v.get<int64_t>() > INT32_MAX) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("'", key, "' holds ", v.dump(), ", not a 32-bit integer"));
+      }
+      dst->Add(static_cast<int32_t>(v.get<int64_t>()));
+    }
+    return absl::OkStatus();
+  };
+  if (absl::StartsWith(text, "[") || absl::StartsWith(text, "{")) {
+    const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) return absl::InvalidArgumentError("not valid JSON");
+    if (j.is_array()) return take(j, "ids", out->mutable_ids());
+    if (!j.contains("ids")) return absl::InvalidArgumentError("expected {\"ids\": [...]}");
+    if (absl::Status s = take(j["ids"], "ids", out->mutable_ids()); !s.ok()) return s;
+    if (j.contains("type_ids")) return take(j["type_ids"], "type_ids", out->mutable_type_ids());
+    return absl::OkStatus();
+  }
+  for (absl::string_view part : absl::StrSplit(text, absl::ByAnyChar(", \t"), absl::SkipEmpty())) {
+    int32_t id;
+    if (!absl::SimpleAtoi(part, &id)) {
+      return absl::InvalidArgumentError(absl::StrCat("'", part, "' is not a token id"));
+    }
+    out->add_ids(id);
+  }
+  return absl::OkStatus();
+}
+
+// The inputs that can be sent (in `inputs`), and for every raw input either its index there or
+// its error.
+struct Inputs {
+  std::vector<v1::Input> inputs;
+  std::vector<int> index;           // per raw input: into `inputs`, or -1
+  std::vector<std::string> errors;  // per raw input: the error when index is -1
+};
+
+Inputs BuildInputs(const std::vector<RawInput>& raw, bool ids) {
+  Inputs out;
+  for (const RawInput& r : raw) {
+    v1::Input in;
+    std::string error;
+    if (absl::StripAsciiWhitespace(r.text).empty()) {
+      // The server's own words for an empty text input ("input 0 has empty text").
+      error = absl::StrCat(r.subject, ids ? " has no token ids" : " has empty text");
+    } else if (ids) {
+      if (absl::Status s = ParseIds(r.text, in.mutable_token_ids()); !s.ok()) {
+        error = absl::StrCat(r.subject, ": ", s.message());
+      }
+    } else {
+      in.set_text(r.text);
+      in.set_text_pair(absl::GetFlag(FLAGS_text_pair));
+    }
+    if (error.empty()) {
+      out.index.push_back(static_cast<int>(out.inputs.size()));
+      out.errors.emplace_back();
+      out.inputs.push_back(std::move(in));
+    } else {
+      out.index.push_back(-1);
+      out.errors.push_back(std::move(error));
+    }
+  }
+  return out;
 }
 
 int Embed(EmbedderClient& client, const std::vector<std::string>& args) {
   v1::EmbedRequest req;
-  for (const std::string& t : TextsFrom(args)) {
-    v1::Input* in = req.add_inputs();
-    in->set_text(t);
-    in->set_text_pair(absl::GetFlag(FLAGS_text_pair));
-  }
-  const std::string pooling = absl::GetFlag(FLAGS_pooling);
+  const std::string pooling = absl::AsciiStrToLower(absl::GetFlag(FLAGS_pooling));
   if (pooling == "cls")
     req.set_pooling(v1::POOLING_CLS);
   else if (pooling == "mean")
@@ -128,7 +354,7 @@ int Embed(EmbedderClient& client, const std::vector<std::string>& args) {
     req.set_pooling(v1::POOLING_MAX);
   else if (!pooling.empty())
     return Fail("--pooling must be cls, mean or max", 2);
-  const std::string normalize = absl::GetFlag(FLAGS_normalize);
+  const std::string normalize = absl::AsciiStrToLower(absl::GetFlag(FLAGS_normalize));
   if (normalize == "true" || normalize == "false")
     req.set_normalize(normalize == "true");
   else if (!normalize.empty())
@@ -136,29 +362,72 @@ int Embed(EmbedderClient& client, const std::vector<std::string>& args) {
   req.set_dimensions(static_cast<uint32_t>(std::max(0, absl::GetFlag(FLAGS_dimensions))));
   req.set_return_token_embeddings(absl::GetFlag(FLAGS_token_embeddings));
   if (absl::GetFlag(FLAGS_truncate)) req.set_truncate(true);
-  auto resp = client.Embed(req);
-  if (!resp.ok()) return Fail(absl::StrCat("Embed: ", resp.status().ToString()));
-  if (absl::GetFlag(FLAGS_json)) {
-    std::printf("%s\n", ToJson(*resp).c_str());
-    return 0;
+
+  const Inputs inputs = BuildInputs(RawInputs(args), absl::GetFlag(FLAGS_ids));
+  for (const v1::Input& in : inputs.inputs) *req.add_inputs() = in;
+  v1::EmbedResponse resp;
+  if (req.inputs_size() > 0) {
+    auto r = client.Embed(req);
+    if (!r.ok()) return Fail(absl::StrCat("Embed: ", r.status().ToString()));
+    resp = *std::move(r);
   }
-  for (const v1::Embedding& e : resp->embeddings()) std::printf("%s\n", ToJson(e).c_str());
-  return 0;
+  bool any_error = false;
+  json all = json::array();
+  for (size_t i = 0; i < inputs.index.size(); ++i) {
+    json j;
+    if (inputs.index[i] < 0) {
+      any_error = true;
+      j = {{"error", inputs.errors[i]}};
+    } else {
+      j = EmbeddingJson(resp.embeddings(inputs.index[i]));
+    }
+    if (absl::GetFlag(FLAGS_json)) {
+      all.push_back(std::move(j));
+    } else {
+      std::printf("%s\n", Dump(j).c_str());
+    }
+  }
+  if (absl::GetFlag(FLAGS_json)) {
+    json out = MessageJson(resp);
+    out["embeddings"] = std::move(all);
+    std::printf("%s\n", Dump(out).c_str());
+  }
+  return any_error ? 1 : 0;
 }
 
 int Tokenize(EmbedderClient& client, const std::vector<std::string>& args) {
   v1::TokenizeRequest req;
   req.set_add_special_tokens(true);
   req.set_truncate(absl::GetFlag(FLAGS_truncate));
-  for (const std::string& t : TextsFrom(args)) {
-    v1::Input* in = req.add_inputs();
-    in->set_text(t);
-    in->set_text_pair(absl::GetFlag(FLAGS_text_pair));
+  const Inputs inputs = BuildInputs(RawInputs(args), /*ids=*/false);
+  for (const v1::Input& in : inputs.inputs) *req.add_inputs() = in;
+  v1::TokenizeResponse resp;
+  if (req.inputs_size() > 0) {
+    auto r = client.Tokenize(req);
+    if (!r.ok()) return Fail(absl::StrCat("Tokenize: ", r.status().ToString()));
+    resp = *std::move(r);
   }
-  auto resp = client.Tokenize(req);
-  if (!resp.ok()) return Fail(absl::StrCat("Tokenize: ", resp.status().ToString()));
-  for (const v1::Tokens& t : resp->tokens()) std::printf("%s\n", ToJson(t).c_str());
-  return 0;
+  bool any_error = false;
+  for (size_t i = 0; i < inputs.index.size(); ++i) {
+    if (inputs.index[i] < 0) {
+      any_error = true;
+      std::printf("%s\n", Dump(json{{"error", inputs.errors[i]}}).c_str());
+    } else {
+      std::printf("%s\n", Dump(TokensJson(resp.tokens(inputs.index[i]))).c_str());
+    }
+  }
+  return any_error ? 1 : 0;
+}
+
+// Info in the vocabulary; dtypes lowercase whatever the server sent (older servers: "F32").
+json InfoJson(const v1::InfoResponse& info) {
+  json j = MessageJson(info);
+  std::string w = absl::AsciiStrToLower(info.weights_dtype());
+  if (w == "f32") w = "fp32";
+  if (w == "f16") w = "fp16";
+  j["weights_dtype"] = w;
+  j["dtype"] = absl::AsciiStrToLower(info.dtype());
+  return j;
 }
 
 absl::StatusOr<std::vector<double>> ParseList(const std::string& text, const char* flag) {
@@ -216,8 +485,8 @@ int Load(EmbedderClient& client) {
     if (!cl.ok()) return Fail(std::string(cl.status().message()));
     clients.push_back(std::move(*cl));
   }
-  const bool json = absl::GetFlag(FLAGS_json);
-  if (!json) {
+  const bool as_json = absl::GetFlag(FLAGS_json);
+  if (!as_json) {
     std::printf("# %s: model %s, inputs of %d..%d tokens x %d per request, %.0f s per level\n",
                 absl::GetFlag(FLAGS_target).c_str(), info->model_id().c_str(), o.min_tokens,
                 o.max_tokens, o.inputs_per_request, absl::GetFlag(FLAGS_duration));
@@ -225,7 +494,7 @@ int Load(EmbedderClient& client) {
   }
   std::vector<std::string> rows;
   auto emit = [&](const LoadResult& r) {
-    if (json) {
+    if (as_json) {
       rows.push_back(LoadResultToJson(r));
     } else {
       std::printf("%s\n", LoadTableRow(r).c_str());
@@ -234,7 +503,7 @@ int Load(EmbedderClient& client) {
   };
   for (double c : *concurrency) emit(RunClosedLoop(clients, static_cast<int>(c), o));
   for (double r : *rates) emit(RunOpenLoop(clients, r, o));
-  if (json) std::printf("[%s]\n", absl::StrJoin(rows, ",\n").c_str());
+  if (as_json) std::printf("[%s]\n", absl::StrJoin(rows, ",\n").c_str());
   return 0;
 }
 
@@ -243,16 +512,15 @@ int Load(EmbedderClient& client) {
 
 int main(int argc, char** argv) {
   using namespace attnserve::client;  // NOLINT
-  attnserve::SetUsage(kUsage);
-  std::vector<std::string> args = attnserve::ParseCommandLineWithDashes(argc, argv);
-  if (args.empty()) {
-    std::fprintf(stderr, "%s\n", kUsage);
-    return 2;
+  const attnserve::ProgramSpec program = Program();
+  const attnserve::CommandSpec* spec = nullptr;
+  std::vector<std::string> args = attnserve::ParseCommandLine(program, argc, argv, &spec);
+  const std::string& command = spec->name;
+  if (command != "embed" && command != "tokenize" && !args.empty()) {
+    return Fail(absl::StrCat(command, ": unexpected argument '", args[0], "'"), 2);
   }
-  const std::string command = args.front();
-  args.erase(args.begin());
   auto options = OptionsFromFlags();
-  if (!options.ok()) return Fail(std::string(options.status().message()));
+  if (!options.ok()) return Fail(std::string(options.status().message()), 2);
   auto client = EmbedderClient::Create(*options);
   if (!client.ok()) return Fail(std::string(client.status().message()));
   if (command == "embed") return Embed(**client, args);
@@ -260,7 +528,7 @@ int main(int argc, char** argv) {
   if (command == "info") {
     auto info = (*client)->Info();
     if (!info.ok()) return Fail(absl::StrCat("Info: ", info.status().ToString()));
-    std::printf("%s\n", ToJson(*info).c_str());
+    std::printf("%s\n", Dump(InfoJson(*info)).c_str());
     return 0;
   }
   if (command == "health") {
@@ -269,6 +537,5 @@ int main(int argc, char** argv) {
     std::printf("%s\n", grpc::health::v1::HealthCheckResponse::ServingStatus_Name(*h).c_str());
     return *h == grpc::health::v1::HealthCheckResponse::SERVING ? 0 : 1;
   }
-  if (command == "load") return Load(**client);
-  return Fail(absl::StrCat("unknown command '", command, "'\n\n", kUsage), 2);
+  return Load(**client);
 }

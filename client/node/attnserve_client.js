@@ -11,7 +11,9 @@
 // "authorization: Bearer KEY", a per-call deadline, retries of UNAVAILABLE through gRPC's
 // service-config retry policy (the C++ and Python clients use the same), and client-side
 // round-robin over every address a DNS name resolves to. Messages keep the proto's field names
-// (keepCase): response.embeddings[0].values, info.max_input_length, ...
+// (keepCase): response.embeddings[0].values, info.max_input_length, ...; embeddingObject(),
+// tokensObject(), infoObject() (and embedObjects() / tokenizeObjects()) give the plain objects
+// the command-line tools print (README.md, "Output format").
 'use strict';
 
 const fs = require('fs');
@@ -81,6 +83,48 @@ function toInput(item) {
 }
 
 const POOLING = { cls: 'POOLING_CLS', mean: 'POOLING_MEAN', max: 'POOLING_MAX' };
+
+// The project's one output vocabulary (README.md, "Output format"): what `attnserve encode`,
+// `attnserve tokenize` and `attnserve-cli` print, as plain objects.
+// An Embedding as {embedding: [...], num_tokens} (+ token_embeddings: one array per token when
+// asked for, truncated: true when cut).
+function embeddingObject(e) {
+  const out = { embedding: Array.from(e.values), num_tokens: e.num_tokens };
+  const t = e.token_embeddings;
+  if (t && t.dim > 0) {
+    out.token_embeddings = [];
+    for (let i = 0; i < t.num_tokens; i++) {
+      out.token_embeddings.push(Array.from(t.values.slice(i * t.dim, (i + 1) * t.dim)));
+    }
+  }
+  if (e.truncated) out.truncated = true;
+  return out;
+}
+
+// A Tokens message as {ids, type_ids, tokens, offsets: [[start, end], ...], num_tokens}
+// (+ truncated: true when cut).
+function tokensObject(t) {
+  const out = {
+    ids: Array.from(t.ids),
+    type_ids: Array.from(t.type_ids),
+    tokens: Array.from(t.tokens),
+    offsets: t.offsets_start.map((s, i) => [s, t.offsets_end[i]]),
+    num_tokens: t.ids.length,
+  };
+  if (t.truncated) out.truncated = true;
+  return out;
+}
+
+// "mean" for POOLING_MEAN, lowercase dtypes: InfoResponse as the CLI prints it.
+function infoObject(info) {
+  const dtype = (d) => ({ f32: 'fp32', f16: 'fp16' }[String(d).toLowerCase()] || String(d).toLowerCase());
+  return {
+    ...info,
+    default_pooling: String(info.default_pooling).replace(/^POOLING_/, '').toLowerCase(),
+    dtype: dtype(info.dtype),
+    weights_dtype: dtype(info.weights_dtype),
+  };
+}
 
 class EmbedderClient {
   // target: "host:port", or "dns:///name:port" with roundRobin to balance over a headless Service.
@@ -161,6 +205,18 @@ class EmbedderClient {
     return response.embeddings.map((e) => e.values);
   }
 
+  // Embed, as the CLI prints it: one embeddingObject() per input.
+  async embedObjects(inputs, options = {}) {
+    const response = await this.embed(inputs, options);
+    return response.embeddings.map(embeddingObject);
+  }
+
+  // Tokenize, as the CLI prints it: one tokensObject() per input.
+  async tokenizeObjects(inputs, options = {}) {
+    const response = await this.tokenize(inputs, options);
+    return response.tokens.map(tokensObject);
+  }
+
   // EmbedStream: a grpc-js duplex stream. write() EmbedRequests (see embedRequest), read one
   // EmbedResponse per request, in order ('data' events), end() when done; an 'error' event
   // carries the final status of a failed stream (err.code: see `status`).
@@ -184,4 +240,6 @@ class EmbedderClient {
   }
 }
 
-module.exports = { EmbedderClient, toInput, status: grpc.status };
+module.exports = {
+  EmbedderClient, toInput, embeddingObject, tokensObject, infoObject, status: grpc.status,
+};

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/types/optional.h"
@@ -23,6 +24,21 @@ namespace {
 
 using nlohmann::json;
 namespace fs = std::filesystem;
+
+// The project's lowercase dtype names (as --pooling, Info and the metric labels spell them):
+// F32 -> fp32, F16 -> fp16, BF16 -> bf16, any other safetensors name lowercased.
+std::string WeightsDtypeName(StDType dtype) {
+  switch (dtype) {
+    case StDType::kF32:
+      return "fp32";
+    case StDType::kF16:
+      return "fp16";
+    case StDType::kBF16:
+      return "bf16";
+    default:
+      return absl::AsciiStrToLower(StDTypeName(dtype));
+  }
+}
 
 absl::StatusOr<json> ReadJsonFile(const fs::path& path) {
   ATTN_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
@@ -154,7 +170,7 @@ absl::StatusOr<LoadedModel> LoadModel(const std::string& name_or_dir) {
     config_text = DemoConfigJson();
     config_source = "demo model config";
     weights = MakeDemoWeights(DemoConfig());
-    weights_dtype = "F32";
+    weights_dtype = "fp32";
     defaults = DemoEmbeddingDefaults();
   } else {
     dir = fs::path(name_or_dir);
@@ -224,7 +240,7 @@ absl::StatusOr<LoadedModel> LoadModel(const std::string& name_or_dir) {
     std::set<std::string> dtypes;
     for (const StTensor& t : file->tensors()) {
       if (t.name.ends_with("position_ids")) continue;  // an int64 buffer, not a weight
-      dtypes.insert(std::string(StDTypeName(t.dtype)));
+      dtypes.insert(WeightsDtypeName(t.dtype));
     }
     weights_dtype = dtypes.size() == 1 ? *dtypes.begin() : "mixed";
     weights = std::make_unique<SafetensorsWeightsReader>(std::move(file));

@@ -1,5 +1,7 @@
 #include "core/model/model_spec.h"
 
+#include "absl/strings/match.h"
+
 namespace attnserve::core {
 
 absl::string_view PoolingName(Pooling pooling) {
@@ -16,7 +18,7 @@ absl::string_view PoolingName(Pooling pooling) {
 
 bool ParsePooling(absl::string_view name, Pooling* pooling) {
   for (Pooling p : {Pooling::kCls, Pooling::kMean, Pooling::kMax}) {
-    if (name == PoolingName(p)) {
+    if (absl::EqualsIgnoreCase(name, PoolingName(p))) {
       *pooling = p;
       return true;
     }

@@ -17,6 +17,7 @@ namespace attnserve::core {
 enum class Pooling { kCls, kMean, kMax };
 
 absl::string_view PoolingName(Pooling pooling);  // "cls" | "mean" | "max"
+// "cls" | "mean" | "max" in any case ("CLS" too); false for anything else.
 bool ParsePooling(absl::string_view name, Pooling* pooling);
 
 // What a model directory says about producing sentence embeddings (sentence-transformers files),
@@ -51,7 +52,8 @@ struct ModelSpec {
   ModelOutputs outputs;
   // What the forward pass computes in.
   DType compute_dtype = DType::kF32;
-  // The checkpoint's tensors: "F32", "F16", "BF16" (safetensors names) or "mixed".
+  // The checkpoint's tensors: "fp32", "fp16", "bf16" (lowercase, as everywhere we print a dtype)
+  // or "mixed".
   std::string weights_dtype;
 };
 

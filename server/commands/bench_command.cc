@@ -22,15 +22,15 @@
 #include "core/model/model_loader.h"
 #include "server/commands/commands.h"
 
-ABSL_FLAG(int, batch, 32, "bench: sequences per batch");
-ABSL_FLAG(int, seq, 128, "bench: tokens per sequence (fixed length)");
+ABSL_FLAG(int, batch, 32, "sequences per batch");
+ABSL_FLAG(int, seq, 128, "tokens per sequence (fixed length)");
 ABSL_FLAG(std::string, lengths, "",
-          "bench: MIN:MAX draws each sequence's length uniformly from [MIN, MAX] instead of --seq");
-ABSL_FLAG(int, iters, 5, "bench: timed batches");
-ABSL_FLAG(int, warmup, 1, "bench: untimed batches first");
-ABSL_FLAG(uint32_t, seed, 12345, "bench: seed of the ids and lengths");
-ABSL_FLAG(bool, peak, true, "bench: measure the fp32 matmul peak for the % column");
-ABSL_FLAG(bool, json, false, "bench: print one JSON object instead of text");
+          "MIN:MAX draws each sequence's length uniformly from [MIN, MAX] instead of --seq");
+ABSL_FLAG(int, iters, 5, "timed batches");
+ABSL_FLAG(int, warmup, 1, "untimed batches first");
+ABSL_FLAG(uint32_t, seed, 12345, "seed of the ids and lengths");
+ABSL_FLAG(bool, peak, true, "measure the fp32 matmul peak for the % column");
+ABSL_FLAG(bool, json, false, "print one JSON object instead of text");
 
 namespace attnserve {
 namespace {

@@ -27,7 +27,7 @@ int RunTokenizeCommand(const std::vector<std::string>& args);
 // `attnserve bench`: offline encoder throughput on random ids.
 int RunBenchCommand(const std::vector<std::string>& args);
 
-// Parses a {"text": ..., "text_pair": ...} JSON line and tokenizes it (tokenize and encode).
+// Parses a {"text": ..., "text_pair": ...} JSON line and tokenizes it (`attnserve tokenize`).
 absl::StatusOr<core::Encoding> TokenizeJsonLine(const core::Tokenizer& tokenizer,
                                                 const std::string& line,
                                                 const core::TokenizeOptions& options);

@@ -7,7 +7,9 @@
 //              given)
 // Output lines, one per input line, in order:
 //   {"embedding": [...], "num_tokens": 3}   (+ "token_embeddings": [[...], ...] with
-//   --token-embeddings), or {"error": "line 4: ..."} for a bad line (exit code 1 at the end).
+//   --token-embeddings, "truncated": true when cut), or {"error": "line 4: ..."} for a bad line
+//   (exit code 1 at the end). Lines are validated by the server's own PrepareInput: what the
+//   server rejects (empty text, ids outside the vocabulary, ...) is an error here too.
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -26,14 +28,15 @@
 #include "core/util/error_detail.h"
 #include "core/util/status_macros.h"
 #include "server/commands/commands.h"
+#include "server/requests/embed_request.h"
 
-ABSL_FLAG(std::string, input, "-", "encode: JSON lines file to read ('-' = stdin)");
-ABSL_FLAG(std::string, pooling, "", "encode: cls | mean | max (default: the model's)");
+ABSL_FLAG(std::string, input, "-", "JSON lines file to read ('-' = stdin)");
+ABSL_FLAG(std::string, pooling, "", "cls | mean | max, any case (default: the model's)");
 ABSL_FLAG(absl::optional<bool>, normalize, absl::nullopt,
-          "encode: L2-normalize the pooled vector (default: the model's)");
-ABSL_FLAG(int, dimensions, 0, "encode: keep the first N dimensions (Matryoshka); 0 = all");
-ABSL_FLAG(bool, token_embeddings, false, "encode: also print every token's last hidden state");
-ABSL_FLAG(int, encode_batch_tokens, 8192, "encode: tokens per forward pass");
+          "L2-normalize the pooled vector (default: the model's)");
+ABSL_FLAG(int, dimensions, 0, "keep the first N dimensions (Matryoshka); 0 = all");
+ABSL_FLAG(bool, token_embeddings, false, "also print every token's last hidden state");
+ABSL_FLAG(int, encode_batch_tokens, 8192, "tokens per forward pass");
 
 namespace attnserve {
 namespace {
@@ -44,6 +47,7 @@ struct PendingLine {
   int line_number;
   std::vector<int32_t> ids;
   std::vector<int32_t> type_ids;
+  bool truncated;     // cut to the maximum input length (--truncate)
   std::string error;  // non-empty: the line is answered with this error
 };
 
@@ -62,52 +66,56 @@ absl::Status ParseIntArray(const json& j, const char* key, std::vector<int32_t>&
   return absl::OkStatus();
 }
 
-PendingLine ParseLine(int line_number, const std::string& text, const core::ModelSpec& spec,
-                      const core::Tokenizer* tokenizer, const core::TokenizeOptions& options) {
-  PendingLine p{line_number, {}, {}, ""};
+// One input line -> token ids, through the server's own validation (PrepareInput), so that a
+// line fails here exactly when the same input would fail in an Embed request, with the same
+// words: "line 4: the input has empty text".
+PendingLine ParseLine(int line_number, const std::string& text, const ServingModel& model,
+                      const RequestLimits& limits, bool truncate) {
+  PendingLine p{line_number, {}, {}, false, ""};
   const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   absl::Status st;
-  if (!j.is_discarded() && j.is_object() && j.contains("text")) {
-    if (tokenizer == nullptr) {
+  v1::Input in;
+  if (j.is_discarded() || !j.is_object()) {
+    st = absl::InvalidArgumentError("not a JSON object");
+  } else if (const auto t = j.find("text"); t != j.end()) {
+    const auto pair = j.find("text_pair");
+    if (!t->is_string()) {
+      st = absl::InvalidArgumentError("'text' is not a string");
+    } else if (pair != j.end() && !pair->is_null() && !pair->is_string()) {
+      st = absl::InvalidArgumentError("'text_pair' is not a string");
+    } else if (model.tokenizer == nullptr) {
       st = absl::InvalidArgumentError(
           "the model has no tokenizer (no tokenizer.json or vocab.txt): send 'ids'");
     } else {
-      // Without truncation the length is checked here, so that the error can say how to fix it.
-      core::TokenizeOptions o = options;
-      if (!o.truncate) o.max_length = 0;
-      absl::StatusOr<core::Encoding> enc = TokenizeJsonLine(*tokenizer, text, o);
-      if (!enc.ok()) {
-        st = enc.status();
-      } else if (!options.truncate && options.max_length > 0 &&
-                 enc->ids.size() > static_cast<size_t>(options.max_length)) {
-        st = core::TooLongError(static_cast<int64_t>(enc->ids.size()), options.max_length, "");
-      } else {
-        p.ids = std::move(enc->ids);
-        p.type_ids = std::move(enc->type_ids);
-        st = core::ValidateSequence(spec, p.ids, p.type_ids);
-      }
+      in.set_text(t->get<std::string>());
+      if (pair != j.end() && pair->is_string()) in.set_text_pair(pair->get<std::string>());
     }
-    if (const auto detail = core::GetErrorDetail(st); detail.has_value()) {  // about the text
-      st = core::ForSubject("the text", st);
-      if (detail->kind == core::ErrorKind::kTooLong) {
-        st = absl::Status(st.code(), absl::StrCat(st.message(), " (use --truncate to cut it)"));
-      }
-    }
-  } else if (j.is_discarded() || !j.is_object()) {
-    st = absl::InvalidArgumentError("not a JSON object");
   } else if (!j.contains("ids")) {
     st = absl::InvalidArgumentError("expected {\"text\": \"...\"} or {\"ids\": [...]}");
   } else {
     st = ParseIntArray(j, "ids", p.ids);
     if (st.ok()) st = ParseIntArray(j, "type_ids", p.type_ids);
-    if (st.ok()) st = core::ValidateSequence(spec, p.ids, p.type_ids);
-    if (core::GetErrorDetail(st).has_value()) st = core::ForSubject("the input", st);
+    in.mutable_token_ids()->mutable_ids()->Add(p.ids.begin(), p.ids.end());
+    in.mutable_token_ids()->mutable_type_ids()->Add(p.type_ids.begin(), p.type_ids.end());
+  }
+  if (st.ok()) {
+    absl::StatusOr<core::SequenceInput> prepared =
+        PrepareInput(in, model, limits, truncate, core::TruncationDirection::kRight,
+                     /*truncate_hint=*/"use --truncate to cut it");
+    if (prepared.ok()) {
+      p.ids = std::move(prepared->ids);
+      p.type_ids = std::move(prepared->type_ids);
+      p.truncated = prepared->truncated;
+    } else {
+      st = core::ForSubject("the input", prepared.status());
+    }
   }
   if (!st.ok()) p.error = absl::StrCat("line ", line_number, ": ", st.message());
   return p;
 }
 
-json ToJson(const core::SequenceOutput& o, int hidden) {
+// The project's vocabulary (README.md, "Output format"), as attnserve-cli embed prints it.
+json ToJson(const core::SequenceOutput& o, int hidden, bool truncated) {
   json j;
   j["embedding"] = o.embedding;
   j["num_tokens"] = o.num_tokens;
@@ -119,6 +127,7 @@ json ToJson(const core::SequenceOutput& o, int hidden) {
     }
     j["token_embeddings"] = std::move(rows);
   }
+  if (truncated) j["truncated"] = true;
   return j;
 }
 
@@ -135,9 +144,10 @@ int RunEncodeCommand(const std::vector<std::string>& args) {
     return 1;
   }
   const core::ModelSpec& spec = loaded->spec();
-  core::TokenizeOptions tokenize_options;
-  tokenize_options.max_length = spec.defaults.max_seq_length;
-  tokenize_options.truncate = absl::GetFlag(FLAGS_truncate);
+  ServingModel model{loaded->name, spec, loaded->tokenizer};
+  RequestLimits limits;
+  limits.max_input_length = spec.defaults.max_seq_length;
+  const bool truncate = absl::GetFlag(FLAGS_truncate);
 
   core::OutputSpec output;
   output.pooling.pooling = spec.defaults.pooling;
@@ -200,7 +210,7 @@ int RunEncodeCommand(const std::vector<std::string>& args) {
         const std::string error = absl::StrCat("line ", p.line_number, ": ", o.status.message());
         std::printf("%s\n", json{{"error", error}}.dump().c_str());
       } else {
-        std::printf("%s\n", ToJson(o, spec.hidden_size).dump().c_str());
+        std::printf("%s\n", ToJson(o, spec.hidden_size, p.truncated).dump().c_str());
       }
     }
     std::fflush(stdout);
@@ -214,7 +224,7 @@ int RunEncodeCommand(const std::vector<std::string>& args) {
   while (std::getline(in, line)) {
     ++line_number;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    PendingLine p = ParseLine(line_number, line, spec, loaded->tokenizer.get(), tokenize_options);
+    PendingLine p = ParseLine(line_number, line, model, limits, truncate);
     const int64_t n = static_cast<int64_t>(p.ids.size());
     if (pending_tokens + n > batch_tokens && !pending.empty() && !flush()) return 1;
     pending_tokens += p.error.empty() ? n : 0;

@@ -1,18 +1,18 @@
 // attnserve: embedding inference for BERT-family encoders.
+//   attnserve serve --model DIR                     the gRPC server
 //   attnserve encode --model DIR < inputs.jsonl     offline embeddings (JSON lines)
 //   attnserve tokenize --model DIR < texts.jsonl    ids, tokens, offsets (JSON lines)
 //   attnserve bench  --model DIR --batch 32 --seq 128   offline throughput
-#include <algorithm>
-#include <cstdio>
+//   attnserve help CMD | CMD --help | --version
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 
-#include "core/dnnl/backend.h"
+#include "client/cli/build_info.h"
 #include "client/cli/command_line.h"
+#include "core/dnnl/backend.h"
 #include "server/commands/commands.h"
 
 ABSL_FLAG(std::string, model, "demo",
@@ -29,38 +29,61 @@ void ApplyThreadsFlag() {
   core::SetComputeThreadsOnThisThread(absl::GetFlag(FLAGS_threads));
 }
 
-}  // namespace attnserve
-
 namespace {
 
-constexpr char kUsage[] =
-    "attnserve <command> [flags]\n\n"
-    "commands:\n"
-    "  serve    the gRPC server (Embed, EmbedStream, Tokenize, Info, health, reflection)\n"
-    "  encode   offline embeddings: JSON lines in ({\"text\": ..., \"text_pair\": ...} or\n"
-    "           {\"ids\": [...], \"type_ids\": [...]}), JSON lines out\n"
-    "           ({\"embedding\": [...], \"num_tokens\": N})\n"
-    "  tokenize JSON lines of text in ({\"text\": ..., \"text_pair\": ...}), JSON lines out\n"
-    "           ({\"ids\": [...], \"type_ids\": [...], \"tokens\": [...], \"offsets\": [...]})\n"
-    "  bench    offline encoder throughput (seq/s, tokens/s, GFLOP/s, % of matmul peak)\n\n"
-    "Run 'attnserve --help' for every flag.";
+// The commands and the flags each accepts (the help lists them in this order).
+ProgramSpec Program() {
+  ProgramSpec p;
+  p.name = "attnserve";
+  p.synopsis = "attnserve <command> [flags]   (flags may also come before the command)";
+  p.commands = {
+      {"serve", "the gRPC server (Embed, EmbedStream, Tokenize, Info, health, reflection)",
+       "attnserve serve [flags]\n\n"
+       "Serves the model over gRPC until SIGTERM / SIGINT, then drains in-flight calls.",
+       {"model", "threads", "truncate", "host", "port", "metrics_host", "metrics_port",
+        "max_batch_tokens", "max_batch_size", "max_queue_delay_us", "max_queued_tokens",
+        "compute_nice", "max_inputs_per_request", "max_input_length", "tokenizer_threads",
+        "max_message_bytes", "drain_timeout_s", "tls_cert", "tls_key", "tls_client_ca",
+        "api_keys_file", "log_format", "log_level", "access_log"}},
+      {"encode", "offline embeddings: JSON lines in, JSON lines out",
+       "attnserve encode [flags] < inputs.jsonl\n\n"
+       "Input lines: {\"text\": \"...\", \"text_pair\": \"...\"} (text_pair optional) or\n"
+       "             {\"ids\": [101, 7592, 102], \"type_ids\": [0, 0, 0]} (type_ids optional).\n"
+       "Output lines, one per input line, in order: {\"embedding\": [...], \"num_tokens\": N}\n"
+       "(+ \"token_embeddings\": [[...], ...] with --token-embeddings), or {\"error\": \"line N: "
+       "...\"}\nfor a bad line (validated as the server does; exit code 1 at the end).",
+       {"model", "threads", "truncate", "input", "pooling", "normalize", "dimensions",
+        "token_embeddings", "encode_batch_tokens"}},
+      {"tokenize", "the model's tokenizer: JSON lines of text in, ids / tokens / offsets out",
+       "attnserve tokenize [flags] < texts.jsonl\n\n"
+       "Input lines: {\"text\": \"...\", \"text_pair\": \"...\"} (text_pair optional).\n"
+       "Output lines: {\"ids\": [...], \"type_ids\": [...], \"tokens\": [...], \"offsets\": "
+       "[[start, end], ...],\n\"num_tokens\": N} (byte offsets into the UTF-8 text), or "
+       "{\"error\": \"line N: ...\"}.",
+       {"model", "truncate", "input", "add_special_tokens", "max_length"}},
+      {"bench", "offline encoder throughput (seq/s, tokens/s, GFLOP/s, % of matmul peak)",
+       "attnserve bench [flags]\n\n"
+       "Runs the encoder on random token ids and reports throughput and latency.",
+       {"model", "threads", "batch", "seq", "lengths", "iters", "warmup", "seed", "peak",
+        "json"}},
+  };
+  p.version = [] {
+    return absl::StrCat(VersionText("attnserve"), "oneDNN:     ", core::OneDnnVersion(), "\n",
+                        "CPU ISA:    ", core::CpuIsaName(), "\n");
+  };
+  return p;
+}
 
 }  // namespace
+}  // namespace attnserve
 
 int main(int argc, char** argv) {
-  attnserve::SetUsage(kUsage);
-  std::vector<std::string> args = attnserve::ParseCommandLineWithDashes(argc, argv);
-  if (args.empty()) {
-    std::fprintf(stderr, "%s\n", kUsage);
-    return 2;
-  }
-  const std::string command = args.front();
-  args.erase(args.begin());
+  const attnserve::ProgramSpec program = attnserve::Program();
+  const attnserve::CommandSpec* command = nullptr;
+  std::vector<std::string> args = attnserve::ParseCommandLine(program, argc, argv, &command);
   attnserve::ApplyThreadsFlag();
-  if (command == "serve") return attnserve::RunServeCommand(args);
-  if (command == "encode") return attnserve::RunEncodeCommand(args);
-  if (command == "tokenize") return attnserve::RunTokenizeCommand(args);
-  if (command == "bench") return attnserve::RunBenchCommand(args);
-  std::fprintf(stderr, "attnserve: unknown command '%s'\n\n%s\n", command.c_str(), kUsage);
-  return 2;
+  if (command->name == "serve") return attnserve::RunServeCommand(args);
+  if (command->name == "encode") return attnserve::RunEncodeCommand(args);
+  if (command->name == "tokenize") return attnserve::RunTokenizeCommand(args);
+  return attnserve::RunBenchCommand(args);
 }

@@ -31,38 +31,38 @@
 #include "server/commands/commands.h"
 #include "server/server.h"
 
-ABSL_FLAG(std::string, host, "0.0.0.0", "serve: address to listen on for gRPC");
-ABSL_FLAG(int, port, 50051, "serve: gRPC port (0 = pick a free one and log it)");
-ABSL_FLAG(std::string, metrics_host, "0.0.0.0", "serve: address of the Prometheus endpoint");
-ABSL_FLAG(int, metrics_port, 9000, "serve: Prometheus /metrics port (-1 = off)");
-ABSL_FLAG(int64_t, max_batch_tokens, 16384, "serve: tokens per forward pass (no padding)");
-ABSL_FLAG(int, max_batch_size, 1024, "serve: sequences per forward pass");
+ABSL_FLAG(std::string, host, "0.0.0.0", "address to listen on for gRPC");
+ABSL_FLAG(int, port, 50051, "gRPC port (0 = pick a free one and log it)");
+ABSL_FLAG(std::string, metrics_host, "0.0.0.0", "address of the Prometheus endpoint");
+ABSL_FLAG(int, metrics_port, 9000, "Prometheus /metrics port (-1 = off)");
+ABSL_FLAG(int64_t, max_batch_tokens, 16384, "tokens per forward pass (no padding)");
+ABSL_FLAG(int, max_batch_size, 1024, "sequences per forward pass");
 ABSL_FLAG(int64_t, max_queue_delay_us, 0,
-          "serve: how long a small batch may wait for company, in microseconds");
+          "how long a small batch may wait for company, in microseconds");
 ABSL_FLAG(int64_t, max_queued_tokens, 32768,
-          "serve: tokens waiting in the queue before requests get RESOURCE_EXHAUSTED (bounds the "
+          "tokens waiting in the queue before requests get RESOURCE_EXHAUSTED (bounds the "
           "queueing latency to about this / tokens per second)");
 ABSL_FLAG(int, compute_nice, 0,
-          "serve: nice value (0..19) of the compute threads; above 0, taking in, refusing and "
+          "nice value (0..19) of the compute threads; above 0, taking in, refusing and "
           "answering calls preempts a running batch (faster refusals, less throughput)");
-ABSL_FLAG(int, max_inputs_per_request, 512, "serve: inputs in one Embed request");
+ABSL_FLAG(int, max_inputs_per_request, 512, "inputs in one Embed request");
 ABSL_FLAG(int, max_input_length, 0,
-          "serve: tokens per input incl. special tokens; 0 = the model's max_seq_length");
+          "tokens per input incl. special tokens; 0 = the model's max_seq_length");
 ABSL_FLAG(int, tokenizer_threads, 2,
-          "serve: threads that parse, validate and tokenize requests (off the gRPC threads)");
-ABSL_FLAG(int, max_message_bytes, 64 << 20, "serve: largest gRPC message received or sent");
-ABSL_FLAG(int, drain_timeout_s, 30, "serve: seconds in-flight calls get to finish on SIGTERM");
-ABSL_FLAG(std::string, tls_cert, "", "serve: PEM server certificate chain (enables TLS)");
-ABSL_FLAG(std::string, tls_key, "", "serve: PEM private key of --tls-cert");
+          "threads that parse, validate and tokenize requests (off the gRPC threads)");
+ABSL_FLAG(int, max_message_bytes, 64 << 20, "largest gRPC message received or sent");
+ABSL_FLAG(int, drain_timeout_s, 30, "seconds in-flight calls get to finish on SIGTERM");
+ABSL_FLAG(std::string, tls_cert, "", "PEM server certificate chain (enables TLS)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls-cert");
 ABSL_FLAG(std::string, tls_client_ca, "",
-          "serve: PEM CA bundle; clients must present a certificate it signed (mutual TLS)");
+          "PEM CA bundle; clients must present a certificate it signed (mutual TLS)");
 ABSL_FLAG(std::string, api_keys_file, "",
-          "serve: file with one API key per line; calls need 'authorization: Bearer KEY'");
-ABSL_FLAG(std::string, log_format, "text", "serve: text | json");
-ABSL_FLAG(std::string, log_level, "info", "serve: debug | info | warning | error");
+          "file with one API key per line; calls need 'authorization: Bearer KEY'");
+ABSL_FLAG(std::string, log_format, "text", "text | json");
+ABSL_FLAG(std::string, log_level, "info", "debug | info | warning | error");
 ABSL_FLAG(bool, access_log, false,
-          "serve: one line per call (rpc, request id, peer, code, inputs, tokens, queue / "
-          "inference / total ms; never the request text), at info level");
+          "one line per call (rpc, request id, peer, code, inputs, tokens, queue / inference / "
+          "total ms; never the request text), at info level");
 
 namespace attnserve {
 namespace {

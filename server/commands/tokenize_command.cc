@@ -2,8 +2,8 @@
 //
 // Input lines: {"text": "...", "text_pair": "..."} (text_pair optional).
 // Output lines, one per input line, in order:
-//   {"ids":[...],"type_ids":[...],"tokens":[...],"offsets":[[start,end],...]} (+ "truncated":true
-//   when cut), offsets in bytes of the UTF-8 of the text the token came from, [0,0] for special
+//   {"ids":[...],"type_ids":[...],"tokens":[...],"offsets":[[start,end],...],"num_tokens":N}
+//   (+ "truncated":true when cut), offsets in bytes of the UTF-8 of the text the token came from, [0,0] for special
 //   tokens; or {"error":"line 4: ..."} for a bad line (exit code 1 at the end).
 #include <cstdio>
 #include <fstream>
@@ -21,9 +21,9 @@
 #include "server/commands/commands.h"
 
 ABSL_FLAG(bool, add_special_tokens, true,
-          "tokenize: add the template's special tokens ([CLS] ... [SEP])");
+          "add the template's special tokens ([CLS] ... [SEP])");
 ABSL_FLAG(int, max_length, 0,
-          "tokenize: longest result in tokens incl. special tokens; 0 = no limit, or with "
+          "longest result in tokens incl. special tokens; 0 = no limit, or with "
           "--truncate the model's model_max_length");
 
 namespace attnserve {
@@ -139,6 +139,7 @@ int RunTokenizeCommand(const std::vector<std::string>& args) {
         offsets.push_back({enc->offsets_start[i], enc->offsets_end[i]});
       }
       out["offsets"] = std::move(offsets);
+      out["num_tokens"] = enc->ids.size();
       if (enc->truncated) out["truncated"] = true;
     }
     // Error messages may quote bytes of a bad line: replace invalid UTF-8 rather than throw.

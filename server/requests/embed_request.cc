@@ -17,18 +17,18 @@ namespace {
 using core::ErrorKind;
 using core::ForInput;
 
-// InvalidArgument "input N <predicate>" with its detail.
-absl::Status InputError(int index, ErrorKind kind, absl::string_view predicate) {
-  return ForInput(index, core::SequenceError({.kind = kind}, predicate));
+// InvalidArgument "<predicate>" about one input, with its detail.
+absl::Status InputError(ErrorKind kind, absl::string_view predicate) {
+  return core::SequenceError({.kind = kind}, predicate);
 }
 
-// A too-long input the client may ask to cut: "input N has 600 tokens; the maximum ... is 512
-// (set truncate to cut it)".
-absl::Status TooLongInput(int index, int64_t tokens, int max_len, absl::string_view what) {
-  const absl::Status s = ForInput(index, core::TooLongError(tokens, max_len, what));
-  return core::WithDetail(
-      absl::Status(s.code(), absl::StrCat(s.message(), " (set truncate to cut it)")),
-      *core::GetErrorDetail(s));
+// A too-long input the client may ask to cut: "has 600 tokens; the maximum ... is 512 (set
+// truncate to cut it)".
+absl::Status TooLong(int64_t tokens, int max_len, absl::string_view what,
+                     absl::string_view hint) {
+  const absl::Status s = core::TooLongError(tokens, max_len, what);
+  return core::WithDetail(absl::Status(s.code(), absl::StrCat(s.message(), " (", hint, ")")),
+                          *core::GetErrorDetail(s));
 }
 
 absl::StatusOr<core::Pooling> ResolvePooling(v1::Pooling p, const ServingModel& model) {
@@ -74,25 +74,24 @@ absl::Status CheckInputCount(int n, const RequestLimits& limits) {
   return absl::OkStatus();
 }
 
-// One input -> token ids, validated and (when allowed) truncated.
-absl::StatusOr<core::SequenceInput> PrepareInput(int index, const v1::Input& in,
-                                                 const ServingModel& model,
+}  // namespace
+
+absl::StatusOr<core::SequenceInput> PrepareInput(const v1::Input& in, const ServingModel& model,
                                                  const RequestLimits& limits, bool truncate,
                                                  core::TruncationDirection direction,
-                                                 bool add_special_tokens = true) {
+                                                 absl::string_view truncate_hint) {
   core::SequenceInput out;
   const int max_len = limits.max_input_length;
   switch (in.content_case()) {
     case v1::Input::kText: {
-      if (in.text().empty()) return InputError(index, ErrorKind::kEmpty, "has empty text");
+      if (in.text().empty()) return InputError(ErrorKind::kEmpty, "has empty text");
       if (model.tokenizer == nullptr) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("input ", index,
-                         " is text, but the model has no tokenizer (tokenizer.json or "
-                         "vocab.txt); send token_ids"));
+        return core::WithDetail(
+            absl::FailedPreconditionError("is text, but the model has no tokenizer "
+                                          "(tokenizer.json or vocab.txt); send token_ids"),
+            {.kind = ErrorKind::kUnspecified});
       }
       core::TokenizeOptions options;
-      options.add_special_tokens = add_special_tokens;
       // Without truncation the length is checked here, so that the error can say how to fix it.
       options.max_length = truncate ? max_len : 0;
       options.truncate = truncate;
@@ -100,9 +99,9 @@ absl::StatusOr<core::SequenceInput> PrepareInput(int index, const v1::Input& in,
       const absl::string_view pair(in.text_pair());
       auto enc =
           model.tokenizer->Encode(in.text(), in.text_pair().empty() ? nullptr : &pair, options);
-      if (!enc.ok()) return ForInput(index, enc.status());
+      if (!enc.ok()) return enc.status();
       if (!truncate && static_cast<int64_t>(enc->ids.size()) > max_len) {
-        return TooLongInput(index, static_cast<int64_t>(enc->ids.size()), max_len, "");
+        return TooLong(static_cast<int64_t>(enc->ids.size()), max_len, "", truncate_hint);
       }
       out.ids = std::move(enc->ids);
       out.type_ids = std::move(enc->type_ids);
@@ -111,25 +110,24 @@ absl::StatusOr<core::SequenceInput> PrepareInput(int index, const v1::Input& in,
     }
     case v1::Input::kTokenIds: {
       if (!in.text_pair().empty()) {
-        return InputError(index, ErrorKind::kUnspecified,
+        return InputError(ErrorKind::kUnspecified,
                           "has text_pair with token_ids; text_pair goes with text");
       }
       const auto& ids = in.token_ids().ids();
       const auto& types = in.token_ids().type_ids();
       if (!types.empty() && types.size() != ids.size()) {
-        return ForInput(index, core::SequenceError(
-                                   {.kind = ErrorKind::kLengthMismatch,
+        return core::SequenceError({.kind = ErrorKind::kLengthMismatch,
                                     .value = static_cast<int64_t>(types.size()),
                                     .limit = static_cast<int64_t>(ids.size())},
                                    absl::StrCat("has ", types.size(), " type_ids for ",
-                                                ids.size(), " ids")));
+                                                ids.size(), " ids"));
       }
       out.ids.assign(ids.begin(), ids.end());
       out.type_ids.assign(types.begin(), types.end());
       if (static_cast<int>(out.ids.size()) > max_len) {
         if (!truncate) {
-          return TooLongInput(index, static_cast<int64_t>(out.ids.size()), max_len,
-                              "input length");
+          return TooLong(static_cast<int64_t>(out.ids.size()), max_len, "input length",
+                         truncate_hint);
         }
         const size_t cut = out.ids.size() - static_cast<size_t>(max_len);
         auto trim = [&](std::vector<int32_t>& v) {
@@ -144,18 +142,14 @@ absl::StatusOr<core::SequenceInput> PrepareInput(int index, const v1::Input& in,
         trim(out.type_ids);
         out.truncated = true;
       }
-      if (absl::Status s = core::ValidateSequence(model.spec, out.ids, out.type_ids); !s.ok()) {
-        return ForInput(index, s);
-      }
+      ATTN_RETURN_IF_ERROR(core::ValidateSequence(model.spec, out.ids, out.type_ids));
       break;
     }
     default:
-      return InputError(index, ErrorKind::kEmpty, "has neither text nor token_ids");
+      return InputError(ErrorKind::kEmpty, "has neither text nor token_ids");
   }
   return out;
 }
-
-}  // namespace
 
 absl::StatusOr<PreparedEmbed> PrepareEmbed(const v1::EmbedRequest& request,
                                            const ServingModel& model, const RequestLimits& limits) {
@@ -176,8 +170,10 @@ absl::StatusOr<PreparedEmbed> PrepareEmbed(const v1::EmbedRequest& request,
   const bool truncate = request.has_truncate() ? request.truncate() : limits.truncate_by_default;
   p.inputs.reserve(static_cast<size_t>(request.inputs_size()));
   for (int i = 0; i < request.inputs_size(); ++i) {
-    ATTN_ASSIGN_OR_RETURN(core::SequenceInput in,
-                          PrepareInput(i, request.inputs(i), model, limits, truncate, direction));
+    absl::StatusOr<core::SequenceInput> prepared =
+        PrepareInput(request.inputs(i), model, limits, truncate, direction);
+    if (!prepared.ok()) return ForInput(i, prepared.status());
+    core::SequenceInput in = *std::move(prepared);
     p.truncated += in.truncated ? 1 : 0;
     p.tokens += static_cast<int64_t>(in.ids.size());
     p.inputs.push_back(std::move(in));
@@ -218,7 +214,7 @@ absl::StatusOr<v1::TokenizeResponse> RunTokenize(const v1::TokenizeRequest& requ
   for (int i = 0; i < request.inputs_size(); ++i) {
     const v1::Input& in = request.inputs(i);
     if (in.content_case() != v1::Input::kText) {
-      return InputError(i, ErrorKind::kUnspecified, "has no text: Tokenize takes text inputs");
+      return ForInput(i, InputError(ErrorKind::kUnspecified, "has no text: Tokenize takes text inputs"));
     }
     core::TokenizeOptions options;
     options.add_special_tokens = request.add_special_tokens();
@@ -291,9 +287,11 @@ absl::Status DiagnoseParseFailure(absl::string_view bytes) {
           continue;
         }
         if (absl::Status s = core::unicode::ValidateUtf8(sub.length_delimited()); !s.ok()) {
-          return InputError(index, ErrorKind::kUnspecified,
-                            absl::StrCat("has ", sub.number() == 1 ? "text" : "text_pair",
-                                         " that is not valid UTF-8: ", s.message()));
+          return ForInput(index, InputError(ErrorKind::kUnspecified,
+                                            absl::StrCat("has ",
+                                                         sub.number() == 1 ? "text" : "text_pair",
+                                                         " that is not valid UTF-8: ",
+                                                         s.message())));
         }
       }
     }

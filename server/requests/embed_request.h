@@ -47,6 +47,17 @@ struct PreparedEmbed {
   int64_t tokens = 0;
 };
 
+// One input -> token ids, validated and (when `truncate`) truncated to limits.max_input_length,
+// exactly as an Embed request's input is: empty text, text without a tokenizer, invalid UTF-8,
+// text_pair on token_ids, type ids not matching ids, ids outside the model's tables, too long
+// without truncation (the message ends with "(<truncate_hint>)"). Errors are worded as
+// predicates ("has empty text"): name the input with core::ForSubject / core::ForInput. Shared
+// with `attnserve encode`, so that the offline command accepts what the server accepts.
+absl::StatusOr<core::SequenceInput> PrepareInput(
+    const v1::Input& in, const ServingModel& model, const RequestLimits& limits, bool truncate,
+    core::TruncationDirection direction,
+    absl::string_view truncate_hint = "set truncate to cut it");
+
 // Validates `request` and tokenizes its text inputs. InvalidArgument for: no inputs, too many,
 // unknown pooling / truncation_direction value, dimensions above the hidden size, an input with
 // neither text nor token_ids, empty text, invalid UTF-8, text_pair on token_ids, token or type ids

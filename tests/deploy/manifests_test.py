@@ -12,7 +12,7 @@
 - the Grafana provisioning and dashboard: valid JSON / YAML, unique panel ids, no overlapping
   panels, every panel queries the provisioned datasource, and the panels cover request rate,
   errors, latency quantiles, batch sizes, queue depth and tokens/s;
-- every attnserve flag these files pass exists (`attnserve --helpfull`), with the value it needs.
+- every attnserve flag these files pass is a flag of `attnserve serve` (its --help), with the value it needs.
 
     manifests_test.py SOURCE_DIR ATTNSERVE_BIN
 """
@@ -51,8 +51,11 @@ def k8s_objects():
 
 
 def attnserve_flags():
-    out = subprocess.run([BIN, "--helpfull"], capture_output=True, text=True, timeout=60)
-    return set(re.findall(r"^\s+--([a-z0-9_]+) \(", out.stdout + out.stderr, re.M))
+    """The flags of `attnserve serve` (its --help: "  --max-batch-tokens=16384  ..."), as
+    underscores."""
+    out = subprocess.run([BIN, "serve", "--help"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return {f.replace("-", "_") for f in re.findall(r"^\s+--([a-z0-9-]+)=", out.stdout, re.M)}
 
 
 def flag_values(args):

@@ -15,6 +15,15 @@ echo "$out" | sed -n 2p | grep -q '"error":"line 2: the input has token id 99999
 echo "$out" | sed -n 3p | grep -q '"error":"line 3: not a JSON object"' || fail "line 3: $out"
 echo "$out" | sed -n 4p | grep -q '"embedding"' || fail "line 4: $out"
 
+# Validated as the server validates an Embed input (the same function, the same words): empty
+# text is an error for its line, not an embedding of "[CLS] [SEP]".
+out=$(printf '%s\n' '{"text":""}' '{"text":"fine"}' '{"ids":[101,102],"type_ids":[0]}' |
+      "$BIN" encode --model demo)
+[ $? -eq 1 ] || fail "empty text: exit code, expected 1"
+echo "$out" | sed -n 1p | grep -qx '{"error":"line 1: the input has empty text"}' || fail "empty text: $out"
+echo "$out" | sed -n 2p | grep -q '"embedding"' || fail "line after empty text: $out"
+echo "$out" | sed -n 3p | grep -q '"error":"line 3: the input has 1 type_ids for 2 ids"' || fail "type ids: $out"
+
 # Bad flags.
 "$BIN" encode --model demo --pooling median </dev/null 2>/tmp/attnserve_e2e_err.$$ && fail "bad --pooling accepted"
 grep -q "pooling must be cls, mean or max" /tmp/attnserve_e2e_err.$$ || fail "$(cat /tmp/attnserve_e2e_err.$$)"

@@ -102,7 +102,7 @@ def startup_failures():
         with open(f"{work}/bad/config.json", "w") as f:
             f.write('{"model_type": "bert", "hidden_size": 100, "num_attention_heads": 3}')
         expect_startup_failure(["--model", f"{work}/bad"], "config.json")
-        expect_startup_failure(["--no-such-flag"], "no_such_flag")
+        expect_startup_failure(["--no-such-flag"], "unknown flag --no-such-flag")
         expect_startup_failure(["--max-batch-tokens", "0"], "max_batch_tokens must be > 0")
         expect_startup_failure(["--tls-cert", f"{work}/none.pem", "--tls-key", f"{work}/none.key"],
                                "--tls-cert: cannot read")
@@ -170,11 +170,14 @@ def serve_and_drain():
     info = json.loads(cli(s.port, "info").stdout)
     assert info["model_id"] == "demo" and info["hidden_size"] == 128, info
     out = cli(s.port, "embed", "hello world", "the quick brown fox").stdout.splitlines()
-    assert len(out) == 2 and len(json.loads(out[0])["values"]) == 128, out
+    assert len(out) == 2 and len(json.loads(out[0])["embedding"]) == 128, out
     toks = json.loads(cli(s.port, "tokenize", "Hello, world!").stdout)
     assert toks["tokens"] == ["[CLS]", "hello", ",", "world", "!", "[SEP]"], toks
-    bad = cli(s.port, "embed", "", check=False)
-    assert bad.returncode != 0 and "INVALID_ARGUMENT" in bad.stderr, bad.stderr
+    # An empty input is answered in its place (the server's words), the others still are.
+    bad = cli(s.port, "embed", "hi", "", check=False)
+    lines = bad.stdout.splitlines()
+    assert bad.returncode == 1 and len(lines) == 2 and "embedding" in json.loads(lines[0]) and \
+        json.loads(lines[1]) == {"error": "argument 2 has empty text"}, (bad.stdout, bad.stderr)
     # SIGTERM in the middle of a closed-loop load: every call is answered (OK, or UNAVAILABLE
     # once the server stopped accepting), the server exits 0 well within the drain timeout.
     load = subprocess.Popen([CLI, "--target", f"127.0.0.1:{s.port}", "load", "--concurrency", "8",
@@ -341,7 +344,7 @@ def reflection():
                                request_serializer=request_class.SerializeToString,
                                response_deserializer=response_class.FromString)
     got = json_format.MessageToDict(call(request, timeout=10))["embeddings"][0]["values"]
-    want_values = json.loads(cli(s.port, "embed", "--normalize=true", "hello world").stdout)["values"]
+    want_values = json.loads(cli(s.port, "embed", "--normalize=true", "hello world").stdout)["embedding"]
     if len(got) != 128 or max(abs(a - b) for a, b in zip(got, want_values)) > 1e-6:
         fail(f"Embed through reflection differs from attnserve-cli embed: {got[:4]} vs "
              f"{want_values[:4]}")

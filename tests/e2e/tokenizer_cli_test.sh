@@ -13,7 +13,7 @@ check() {  # check NAME EXPECTED_SUBSTRING ACTUAL
 out=$(printf '%s\n' '{"text": "My name is John", "text_pair": "pair"}' |
       "$BIN" tokenize --model "$DATA/tokenizers/bert-base-uncased")
 check "tokenize: Hugging Face's pair expectation" \
-  '{"ids":[101,2026,2171,2003,2198,102,3940,102],"offsets":[[0,0],[0,2],[3,7],[8,10],[11,15],[0,0],[0,4],[0,0]],"tokens":["[CLS]","my","name","is","john","[SEP]","pair","[SEP]"],"type_ids":[0,0,0,0,0,0,1,1]}' "$out"
+  '{"ids":[101,2026,2171,2003,2198,102,3940,102],"num_tokens":8,"offsets":[[0,0],[0,2],[3,7],[8,10],[11,15],[0,0],[0,4],[0,0]],"tokens":["[CLS]","my","name","is","john","[SEP]","pair","[SEP]"],"type_ids":[0,0,0,0,0,0,1,1]}' "$out"
 
 out=$(printf '%s\n' '{"text": "one two three four"}' 'not json' '{"txt": 1}' '{"text": "ok"}' |
       "$BIN" tokenize --model "$DATA/tokenizers/bert-base-uncased" --max-length 4 --truncate)
@@ -43,7 +43,7 @@ check "encode: exit code 0" "rc=0;" "rc=$rc;"
 long=$(printf 'hello %.0s' $(seq 1 600))
 out=$(printf '{"text": "%s"}\n' "$long" | "$BIN" encode --model demo)
 check "encode: too long without --truncate" \
-  'line 1: the text has 602 tokens; the maximum is 512 (use --truncate to cut it)' "$out"
+  'line 1: the input has 602 tokens; the maximum is 512 (use --truncate to cut it)' "$out"
 out=$(printf '{"text": "%s"}\n' "$long" | "$BIN" encode --model demo --truncate)
 check "encode: --truncate" '"num_tokens":512' "$out"
 

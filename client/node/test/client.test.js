@@ -10,7 +10,7 @@ const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 const { after, before, describe, test } = require('node:test');
 
-const { EmbedderClient, status } = require('../attnserve_client');
+const { EmbedderClient, infoObject, status } = require('../attnserve_client');
 
 const BIN = process.env.ATTNSERVE_BIN;
 const TARGET = process.env.ATTNSERVE_TARGET;
@@ -92,6 +92,21 @@ describe('plaintext server', () => {
       .map((w, i) => [TEXTS[i], w.embedding]));
     assert.deepEqual(responses.map((r) => r.embeddings.length), [1, 2, 1]);
     batches.forEach((b, i) => b.forEach((t, j) => assertClose(responses[i].embeddings[j].values, want[t])));
+  });
+
+  test('objects speak the commands vocabulary', async () => {
+    const got = await client.embedObjects(TEXTS.slice(0, 2), { dimensions: 8, tokenEmbeddings: true });
+    const want = runAttnserve('encode', TEXTS.slice(0, 2).map((text) => ({ text })),
+      '--dimensions', '8', '--token-embeddings');
+    got.forEach((g, i) => {
+      assert.deepEqual(Object.keys(g).sort(), Object.keys(want[i]).sort());
+      assert.equal(g.num_tokens, want[i].num_tokens);
+      assertClose(g.embedding, want[i].embedding);
+      assert.deepEqual(g.token_embeddings.map((r) => r.length), want[i].token_embeddings.map((r) => r.length));
+    });
+    assert.deepEqual(await client.tokenizeObjects(TEXTS), runAttnserve('tokenize', TEXTS.map((text) => ({ text }))));
+    const info = infoObject(await client.info());
+    assert.deepEqual([info.default_pooling, info.dtype, info.weights_dtype], ['mean', 'fp32', 'fp32']);
   });
 
   test('tokenize matches the tokenize command', async () => {

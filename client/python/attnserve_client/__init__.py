@@ -13,18 +13,24 @@ from attnserve_client.client import (
     EmbedderClient,
     Error,
     Pooling,
+    embedding_dict,
     embedding_values,
+    info_dict,
     pb,
     text_input,
     token_ids_input,
+    tokens_dict,
 )
 
 __all__ = [
     "EmbedderClient",
     "Error",
     "Pooling",
+    "embedding_dict",
     "embedding_values",
+    "info_dict",
     "pb",
     "text_input",
     "token_ids_input",
+    "tokens_dict",
 ]

@@ -3,7 +3,9 @@
 The wrapper adds what every caller would otherwise repeat: TLS and API-key options, a per-call
 deadline, retries of UNAVAILABLE through gRPC's service-config retry policy (the same policy as
 the C++ client), optional client-side round-robin over every address a DNS name resolves to, and
-convenient input forms. Responses are the protobuf messages themselves (`pb.EmbedResponse`, ...).
+convenient input forms. Responses are the protobuf messages themselves (`pb.EmbedResponse`, ...);
+embedding_dict(), tokens_dict() and info_dict() (and embed_dicts() / tokenize_dicts()) turn them
+into the plain dicts the command-line tools print (README.md, "Output format").
 
 Thread-safety: an EmbedderClient may be shared by threads (a grpc.Channel is thread-safe).
 """
@@ -91,6 +93,51 @@ def _to_input(item):
 def embedding_values(response):
     """The pooled vectors of an EmbedResponse as lists of floats, in input order."""
     return [list(e.values) for e in response.embeddings]
+
+
+# The project's one output vocabulary (README.md, "Output format"): what `attnserve encode`,
+# `attnserve tokenize` and `attnserve-cli` print, as plain dicts.
+def embedding_dict(embedding):
+    """A pb.Embedding as {"embedding": [...], "num_tokens": N} (+ "token_embeddings": one list
+    per token when asked for, "truncated": True when cut)."""
+    d = {"embedding": list(embedding.values), "num_tokens": embedding.num_tokens}
+    t = embedding.token_embeddings
+    if embedding.HasField("token_embeddings") and t.dim > 0:
+        values = list(t.values)
+        d["token_embeddings"] = [values[i * t.dim:(i + 1) * t.dim] for i in range(t.num_tokens)]
+    if embedding.truncated:
+        d["truncated"] = True
+    return d
+
+
+def tokens_dict(tokens):
+    """A pb.Tokens as {"ids", "type_ids", "tokens", "offsets": [[start, end], ...], "num_tokens"}
+    (+ "truncated": True when cut)."""
+    d = {
+        "ids": list(tokens.ids),
+        "type_ids": list(tokens.type_ids),
+        "tokens": list(tokens.tokens),
+        "offsets": [[s, e] for s, e in zip(tokens.offsets_start, tokens.offsets_end)],
+        "num_tokens": len(tokens.ids),
+    }
+    if tokens.truncated:
+        d["truncated"] = True
+    return d
+
+
+def info_dict(info):
+    """A pb.InfoResponse as a dict: proto field names, every field, numbers as numbers, the
+    pooling and dtypes lowercase ("mean", "fp32")."""
+    from google.protobuf import json_format
+
+    d = json_format.MessageToDict(
+        info, preserving_proto_field_name=True, including_default_value_fields=True
+    )
+    d["default_pooling"] = pb.Pooling.Name(info.default_pooling).replace("POOLING_", "").lower()
+    for key in ("dtype", "weights_dtype"):
+        d[key] = {"f32": "fp32", "f16": "fp16"}.get(d[key].lower(), d[key].lower())
+    d["batching"] = {k: int(v) for k, v in d.get("batching", {}).items()}
+    return d
 
 
 def _service_config(retry_unavailable, round_robin):
@@ -232,6 +279,14 @@ class EmbedderClient:
     def embed_texts(self, texts, **options):
         """The pooled vectors of `texts` (lists of floats)."""
         return embedding_values(self.embed(texts, **options))
+
+    def embed_dicts(self, inputs, **options):
+        """Embed, as the CLI prints it: one embedding_dict() per input."""
+        return [embedding_dict(e) for e in self.embed(inputs, **options).embeddings]
+
+    def tokenize_dicts(self, inputs, **options):
+        """Tokenize, as the CLI prints it: one tokens_dict() per input."""
+        return [tokens_dict(t) for t in self.tokenize(inputs, **options).tokens]
 
     def embed_stream(self, requests, *, timeout=None):
         """EmbedStream: yields one EmbedResponse per request, in order.

@@ -120,6 +120,25 @@ class PlaintextTest(unittest.TestCase):
         self.assertEqual([list(t.ids) for t in response.tokens], [w["ids"] for w in want])
         self.assertEqual([list(t.tokens) for t in response.tokens], [w["tokens"] for w in want])
 
+    def test_dicts_speak_the_commands_vocabulary(self):
+        # embed_dicts / tokenize_dicts give exactly what `attnserve encode` / `tokenize` print.
+        got = self.client.embed_dicts(TEXTS[:2], dimensions=8, token_embeddings=True)
+        want = run_attnserve("encode", [{"text": t} for t in TEXTS[:2]], "--dimensions", "8",
+                             "--token-embeddings")
+        for g, w in zip(got, want):
+            self.assertEqual(set(g), set(w))
+            self.assertEqual(g["num_tokens"], w["num_tokens"])
+            self.assertLessEqual(max_abs_diff(g["embedding"], w["embedding"]), TOLERANCE)
+            self.assertEqual([len(row) for row in g["token_embeddings"]],
+                             [len(row) for row in w["token_embeddings"]])
+        got = self.client.tokenize_dicts(TEXTS)
+        want = run_attnserve("tokenize", [{"text": t} for t in TEXTS])
+        self.assertEqual(got, want)
+        info = attnserve_client.info_dict(self.client.info())
+        self.assertEqual((info["default_pooling"], info["dtype"], info["weights_dtype"]),
+                         ("mean", "fp32", "fp32"))
+        self.assertIsInstance(info["batching"]["max_queued_tokens"], int)
+
     def test_info_and_health(self):
         info = self.client.info()
         self.assertEqual((info.model_id, info.hidden_size, info.max_input_length),

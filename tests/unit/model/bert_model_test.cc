@@ -151,12 +151,12 @@ TEST(BertFamilyTest, ConfigJsonGivesTheSpecAndTheModelReportsIt) {
   EXPECT_EQ(arch.compute_dtype, DType::kF32);
   ModelSpec spec = arch;
   spec.defaults.pooling = Pooling::kCls;
-  spec.weights_dtype = "F32";
+  spec.weights_dtype = "fp32";
   auto weights = MakeDemoWeights(DemoConfig());
   auto model = (*family)->Build(**config, spec, *weights);
   ASSERT_TRUE(model.ok()) << model.status();
   EXPECT_EQ((*model)->spec().defaults.pooling, Pooling::kCls);
-  EXPECT_EQ((*model)->spec().weights_dtype, "F32");
+  EXPECT_EQ((*model)->spec().weights_dtype, "fp32");
   auto session = (*model)->CreateSession();
   ASSERT_TRUE(session.ok()) << session.status();
   PackedBatch batch;

@@ -68,7 +68,13 @@ TEST(PoolingTest, ParsesNames) {
   Pooling p = Pooling::kCls;
   EXPECT_TRUE(ParsePooling("max", &p));
   EXPECT_EQ(p, Pooling::kMax);
-  EXPECT_FALSE(ParsePooling("MEAN", &p));
+  // Any case on input (--pooling CLS), lowercase on output.
+  EXPECT_TRUE(ParsePooling("MEAN", &p));
+  EXPECT_EQ(p, Pooling::kMean);
+  EXPECT_TRUE(ParsePooling("Cls", &p));
+  EXPECT_EQ(p, Pooling::kCls);
+  EXPECT_FALSE(ParsePooling("median", &p));
+  EXPECT_FALSE(ParsePooling("", &p));
   EXPECT_EQ(PoolingName(Pooling::kMean), "mean");
 }
 

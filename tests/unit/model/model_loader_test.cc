@@ -50,7 +50,7 @@ TEST(ModelLoaderTest, PlainHuggingFaceDirectoryDefaultsToMeanPoolingWithoutNorma
   auto m = LoadModel((kFixtures / "h96_heads3").string());
   ASSERT_TRUE(m.ok()) << m.status();
   EXPECT_EQ(m->name, "h96_heads3");
-  EXPECT_EQ(m->spec().weights_dtype, "F32");
+  EXPECT_EQ(m->spec().weights_dtype, "fp32");
   EXPECT_EQ(m->spec().defaults.pooling, Pooling::kMean);
   EXPECT_FALSE(m->spec().defaults.normalize);
   EXPECT_EQ(m->spec().defaults.max_seq_length, 40);
@@ -59,13 +59,13 @@ TEST(ModelLoaderTest, PlainHuggingFaceDirectoryDefaultsToMeanPoolingWithoutNorma
 TEST(ModelLoaderTest, SentenceTransformersFilesGiveDefaults) {
   auto m = LoadModel((kFixtures / "h64_heads4_f16").string());
   ASSERT_TRUE(m.ok()) << m.status();
-  EXPECT_EQ(m->spec().weights_dtype, "F16");
+  EXPECT_EQ(m->spec().weights_dtype, "fp16");
   EXPECT_EQ(m->spec().defaults.pooling, Pooling::kCls);
   EXPECT_TRUE(m->spec().defaults.normalize);
   EXPECT_EQ(m->spec().defaults.max_seq_length, 48);
   auto b = LoadModel((kFixtures / "h128_heads8_bf16").string());
   ASSERT_TRUE(b.ok()) << b.status();
-  EXPECT_EQ(b->spec().weights_dtype, "BF16");
+  EXPECT_EQ(b->spec().weights_dtype, "bf16");
   EXPECT_EQ(b->spec().defaults.pooling, Pooling::kMax);
   EXPECT_FALSE(b->spec().defaults.normalize);
   EXPECT_EQ(b->spec().defaults.max_seq_length, 128);  // 512 in the file, capped by the positions

@@ -37,7 +37,7 @@ class RequestHandlerTest : public ::testing::Test {
     ASSERT_TRUE(batcher.ok()) << batcher.status();
     batcher_ = std::move(*batcher);
     ASSERT_TRUE(batcher_->WaitUntilReady().ok());
-    metrics_ = std::make_unique<ServerMetrics>(registry_, MetricsLabels{"demo", "bert", "F32",
+    metrics_ = std::make_unique<ServerMetrics>(registry_, MetricsLabels{"demo", "bert", "fp32",
                                                                         "test", "test"});
     options.limits.max_input_length = 64;  // the rest of options.limits is the test's
     auto handler = RequestHandler::Create(
