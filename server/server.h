@@ -38,6 +38,10 @@ struct ServerOptions {
   RequestLimits limits;            // max_input_length 0 = the model's max_seq_length
   int tokenizer_threads = 2;       // threads that parse, validate and tokenize requests
   bool access_log = false;         // one line per call (server/requests/access_log.h)
+  // HTTP/2 pings on every connection, calls or not (0 = none): the only way a connection whose
+  // client vanished without a FIN, or that never reads (its writes blocked by flow control), is
+  // ever closed. Each ping gets min(20 s, keepalive) to be answered.
+  absl::Duration keepalive = absl::Seconds(60);
   TlsOptions tls;
   std::vector<std::string> api_keys;
   int max_message_bytes = 64 << 20;

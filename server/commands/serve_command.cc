@@ -52,6 +52,9 @@ ABSL_FLAG(int, tokenizer_threads, 2,
           "threads that parse, validate and tokenize requests (off the gRPC threads)");
 ABSL_FLAG(int, max_message_bytes, 64 << 20, "largest gRPC message received or sent");
 ABSL_FLAG(int, drain_timeout_s, 30, "seconds in-flight calls get to finish on SIGTERM");
+ABSL_FLAG(int, keepalive_s, 60,
+          "seconds between the server's HTTP/2 pings on a connection (20 s to answer); a "
+          "vanished client's connection is closed by them; 0 = no pings");
 ABSL_FLAG(std::string, tls_cert, "", "PEM server certificate chain (enables TLS)");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls-cert");
 ABSL_FLAG(std::string, tls_client_ca, "",
@@ -122,6 +125,10 @@ absl::StatusOr<ServerOptions> OptionsFromFlags() {
   o.limits.max_input_length = absl::GetFlag(FLAGS_max_input_length);
   o.tokenizer_threads = absl::GetFlag(FLAGS_tokenizer_threads);
   o.access_log = absl::GetFlag(FLAGS_access_log);
+  o.keepalive = absl::Seconds(absl::GetFlag(FLAGS_keepalive_s));
+  if (o.keepalive < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--keepalive-s must be >= 0");
+  }
   o.limits.truncate_by_default = absl::GetFlag(FLAGS_truncate);
   o.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   if (o.port < 0 || o.port > 65535) {
