@@ -3,7 +3,9 @@
 //
 //   cd client/node && npm ci && node embed.js --target localhost:50051 "hello" "world"
 //
-// Flags: --target HOST:PORT, --api-key KEY, --ca FILE (TLS), --pooling cls|mean|max,
+// Flags: --target HOST:PORT, --api-key KEY, TLS as attnserve-cli's (--tls, --ca FILE,
+// --cert FILE --key FILE for mutual TLS, --server-name NAME; any of them implies --tls),
+// --pooling cls|mean|max,
 // --dimensions N, --info (print the model instead), --tokens (print tokens instead).
 'use strict';
 
@@ -19,7 +21,10 @@ function parseArgs(argv) {
     };
     if (a === '--target') args.target = value();
     else if (a === '--api-key') args.apiKey = value();
+    else if (a === '--tls') args.tls = true;
     else if (a === '--ca') args.ca = value();
+    else if (a === '--cert') args.cert = value();
+    else if (a === '--key') args.key = value();
     else if (a === '--server-name') args.serverName = value();
     else if (a === '--pooling') args.pooling = value();
     else if (a === '--dimensions') args.dimensions = Number(value());
@@ -34,7 +39,9 @@ function parseArgs(argv) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const client = new EmbedderClient(args.target, {
-    apiKey: args.apiKey, caPem: args.ca, serverName: args.serverName,
+    apiKey: args.apiKey, serverName: args.serverName,
+    tls: Boolean(args.tls || args.ca || args.cert || args.key || args.serverName),
+    caPem: args.ca, clientCertPem: args.cert, clientKeyPem: args.key,
   });
   try {
     if (args.info) {

@@ -11,17 +11,8 @@ source "$SRC/tests/clients/serve_lib.sh"
 tmp=$(mktemp -d)
 trap 'attn_stop_all; rm -rf "$tmp"' EXIT
 
-command -v node >/dev/null && command -v npm >/dev/null || {
-  echo "node / npm are missing: run scripts/install-deps.sh" >&2
-  exit 1
-}
+attn_node_deps "$SRC"
 cd "$SRC/client/node"
-# npm ci is skipped when node_modules was installed from this very lock file (stamp below).
-stamp=node_modules/.attnserve-installed-lock.json
-if ! cmp -s package-lock.json "$stamp" 2>/dev/null; then
-  timeout 600 npm ci --ignore-scripts --no-audit --no-fund
-  cp package-lock.json "$stamp"
-fi
 
 attn_make_certs "$tmp"
 echo "test-key-$$" >"$tmp/keys"

@@ -59,3 +59,18 @@ attn_make_certs() {
       -extfile san.ext -out server.pem 2>/dev/null
   )
 }
+
+# The Node client's dependencies (client/node/node_modules, pinned by package-lock.json) from the
+# npm registry; skipped when node_modules was installed from this very lock file (a stamp).
+#   attn_node_deps SOURCE_DIR
+attn_node_deps() {
+  command -v node >/dev/null && command -v npm >/dev/null || {
+    echo "node / npm are missing: run scripts/install-deps.sh" >&2
+    return 1
+  }
+  local dir=$1/client/node stamp=$1/client/node/node_modules/.attnserve-installed-lock.json
+  if ! cmp -s "$dir/package-lock.json" "$stamp" 2>/dev/null; then
+    (cd "$dir" && timeout 600 npm ci --ignore-scripts --no-audit --no-fund) || return 1
+    cp "$dir/package-lock.json" "$stamp"
+  fi
+}

@@ -33,7 +33,7 @@ def main():
 
     client = attnserve_client.EmbedderClient(
         args.target,
-        tls=args.tls,
+        tls=args.tls or bool(args.server_name),
         ca_pem=args.ca,
         client_cert_pem=args.cert,
         client_key_pem=args.key,
