@@ -2,7 +2,7 @@
 # Fresh Debian bookworm -> every test: installs the packages, then
 #   1. release build (GCC, -Werror): unit, integration, e2e and clients tests;
 #   2. ASan+UBSan build (Clang, -Wthread-safety): the same tests under the sanitizers, plus a
-#      short fuzz run of the tokenizer;
+#      short run of each fuzz target (label fuzz, 30 s each);
 #   3. TSan build (Clang): the batching tests (queue, batcher, worker + responder threads).
 #      The gRPC tests are not run under TSan: Debian's gRPC is not built with TSan, so every
 #      hand-off through its completion queues reads as a race (hundreds of false reports).
@@ -11,7 +11,7 @@
 #      shares the docker test's base tarball, ~2 minutes warm);
 #   5. the docker test (ctest --preset docker): starts its own dockerd, builds and runs the image
 #      (needs root; cached in ~/.cache/attnserve-docker, several minutes cold).
-# Long soak, fuzz and benchmark runs are separate targets (see README.md).
+# Long soak, fuzz (label fuzz-long) and benchmark runs are separate targets (see README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh

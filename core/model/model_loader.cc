@@ -40,8 +40,7 @@ std::string WeightsDtypeName(StDType dtype) {
   }
 }
 
-absl::StatusOr<json> ReadJsonFile(const fs::path& path) {
-  ATTN_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+absl::StatusOr<json> ParseJsonFile(const fs::path& path, const std::string& text) {
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {
     return absl::InvalidArgumentError(absl::StrCat(path.string(), ": not valid JSON"));
@@ -49,8 +48,9 @@ absl::StatusOr<json> ReadJsonFile(const fs::path& path) {
   return j;
 }
 
-absl::Status ApplyPoolingConfig(const fs::path& path, EmbeddingDefaults& d) {
-  ATTN_ASSIGN_OR_RETURN(json j, ReadJsonFile(path));
+absl::Status ApplyPoolingConfig(const fs::path& path, const std::string& text,
+                                EmbeddingDefaults& d) {
+  ATTN_ASSIGN_OR_RETURN(json j, ParseJsonFile(path, text));
   if (!j.is_object()) {
     return absl::InvalidArgumentError(absl::StrCat(path.string(), ": not a JSON object"));
   }
@@ -90,13 +90,25 @@ absl::Status ApplyPoolingConfig(const fs::path& path, EmbeddingDefaults& d) {
 
 absl::StatusOr<EmbeddingDefaults> ReadEmbeddingDefaults(const fs::path& dir,
                                                         int max_positions) {
+  return ReadEmbeddingDefaults(
+      dir, max_positions,
+      [](const fs::path& path) -> absl::StatusOr<absl::optional<std::string>> {
+        if (!fs::exists(path)) return absl::nullopt;
+        ATTN_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+        return text;
+      });
+}
+
+absl::StatusOr<EmbeddingDefaults> ReadEmbeddingDefaults(const fs::path& dir, int max_positions,
+                                                        const ModelFileReader& read) {
   EmbeddingDefaults d;
   d.max_seq_length = max_positions;
   fs::path pooling_config = dir / "1_Pooling" / "config.json";
 
   const fs::path modules_path = dir / "modules.json";
-  if (fs::exists(modules_path)) {
-    ATTN_ASSIGN_OR_RETURN(json modules, ReadJsonFile(modules_path));
+  ATTN_ASSIGN_OR_RETURN(const absl::optional<std::string> modules_text, read(modules_path));
+  if (modules_text.has_value()) {
+    ATTN_ASSIGN_OR_RETURN(json modules, ParseJsonFile(modules_path, *modules_text));
     if (!modules.is_array()) {
       return absl::InvalidArgumentError(absl::StrCat(modules_path.string(), ": not a JSON array"));
     }
@@ -119,11 +131,15 @@ absl::StatusOr<EmbeddingDefaults> ReadEmbeddingDefaults(const fs::path& dir,
       }
     }
   }
-  if (fs::exists(pooling_config)) ATTN_RETURN_IF_ERROR(ApplyPoolingConfig(pooling_config, d));
+  ATTN_ASSIGN_OR_RETURN(const absl::optional<std::string> pooling_text, read(pooling_config));
+  if (pooling_text.has_value()) {
+    ATTN_RETURN_IF_ERROR(ApplyPoolingConfig(pooling_config, *pooling_text, d));
+  }
 
   const fs::path st_config = dir / "sentence_bert_config.json";
-  if (fs::exists(st_config)) {
-    ATTN_ASSIGN_OR_RETURN(json j, ReadJsonFile(st_config));
+  ATTN_ASSIGN_OR_RETURN(const absl::optional<std::string> st_text, read(st_config));
+  if (st_text.has_value()) {
+    ATTN_ASSIGN_OR_RETURN(json j, ParseJsonFile(st_config, *st_text));
     if (const auto it = j.find("max_seq_length"); j.is_object() && it != j.end()) {
       if (!it->is_number_integer() || it->get<long long>() <= 0) {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -134,6 +150,22 @@ absl::StatusOr<EmbeddingDefaults> ReadEmbeddingDefaults(const fs::path& dir,
     }
   }
   return d;
+}
+
+absl::StatusOr<std::string> ConfigModelType(absl::string_view config_text,
+                                            absl::string_view source) {
+  const json j = json::parse(config_text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return absl::InvalidArgumentError(absl::StrCat(source, ": not valid JSON"));
+  if (!j.is_object()) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": not a JSON object"));
+  }
+  const auto it = j.find("model_type");
+  if (it == j.end()) return std::string("bert");
+  if (!it->is_string()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": model_type must be a string; was ", it->dump()));
+  }
+  return it->get<std::string>();
 }
 
 absl::StatusOr<std::shared_ptr<const Tokenizer>> LoadTokenizer(const std::string& name_or_dir,
@@ -199,24 +231,7 @@ absl::StatusOr<LoadedModel> LoadModel(const std::string& name_or_dir) {
     ATTN_ASSIGN_OR_RETURN(config_text, ReadFileToString(config_path));
   }
 
-  // config.json's model_type picks the family; configs from before model_type existed are BERT.
-  std::string model_type = "bert";
-  {
-    const json j = json::parse(config_text, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded()) {
-      return absl::InvalidArgumentError(absl::StrCat(config_source, ": not valid JSON"));
-    }
-    if (!j.is_object()) {
-      return absl::InvalidArgumentError(absl::StrCat(config_source, ": not a JSON object"));
-    }
-    if (const auto it = j.find("model_type"); it != j.end()) {
-      if (!it->is_string()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(config_source, ": model_type must be a string; was ", it->dump()));
-      }
-      model_type = it->get<std::string>();
-    }
-  }
+  ATTN_ASSIGN_OR_RETURN(const std::string model_type, ConfigModelType(config_text, config_source));
   ATTN_ASSIGN_OR_RETURN(const ModelFamily* family, FindModelFamily(model_type, config_source));
   ATTN_ASSIGN_OR_RETURN(std::unique_ptr<FamilyConfig> config,
                         family->ParseConfig(config_text, config_source));

@@ -9,10 +9,13 @@
 #define ATTNSERVE_CORE_MODEL_MODEL_LOADER_H_
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/optional.h"
 
 #include "core/model/model.h"
 #include "core/model/model_spec.h"
@@ -47,6 +50,22 @@ absl::StatusOr<std::shared_ptr<const Tokenizer>> LoadTokenizer(const std::string
 // `max_positions` caps max_seq_length.
 absl::StatusOr<EmbeddingDefaults> ReadEmbeddingDefaults(const std::filesystem::path& dir,
                                                         int max_positions);
+
+// How ReadEmbeddingDefaults reads a file of the model directory: its text, or nullopt when it
+// does not exist. (The seam that lets tests and the fuzz target give the files as strings.)
+using ModelFileReader = std::function<absl::StatusOr<absl::optional<std::string>>(
+    const std::filesystem::path& path)>;
+
+// ReadEmbeddingDefaults with the files of `dir` read through `read`.
+absl::StatusOr<EmbeddingDefaults> ReadEmbeddingDefaults(const std::filesystem::path& dir,
+                                                        int max_positions,
+                                                        const ModelFileReader& read);
+
+// config.json's model_type ("bert" when absent: configs from before model_type existed are
+// BERT), which picks the family (FindModelFamily). InvalidArgument naming `source` when the text
+// is not a JSON object or model_type is not a string.
+absl::StatusOr<std::string> ConfigModelType(absl::string_view config_text,
+                                            absl::string_view source);
 
 }  // namespace attnserve::core
 

@@ -116,7 +116,8 @@ absl::StatusOr<Tensor> SafetensorsWeightsReader::Read(absl::string_view name,
   const int64_t n = out.size();
   switch (t->dtype) {
     case StDType::kF32:
-      std::memcpy(dst, t->data, static_cast<size_t>(n) * sizeof(float));
+      // An empty tensor has no buffer: memcpy from or to nullptr is undefined even for 0 bytes.
+      if (n > 0) std::memcpy(dst, t->data, static_cast<size_t>(n) * sizeof(float));
       break;
     case StDType::kF16:
       for (int64_t i = 0; i < n; ++i) dst[i] = HalfToFloat(LoadU16(t->data + 2 * i));

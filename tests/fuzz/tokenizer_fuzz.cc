@@ -1,8 +1,19 @@
-// libFuzzer target for the tokenizer: any bytes, any options, real tokenizers (uncased with
-// accent stripping, cased Chinese, and uncased with added tokens using every flag). Checks, besides
+// libFuzzer target for the tokenizer, in two modes chosen by bit 7 of the first byte.
+//
+// Encode mode (bit 7 clear): any bytes, any options, real tokenizers (uncased with accent
+// stripping, cased Chinese, and uncased with added tokens using every flag). Checks, besides
 // ASan/UBSan: Encode fails exactly when the input is not valid UTF-8 (by an independent decoder
 // here) or too long without truncation, and every result is consistent (parallel arrays, ids in the
 // vocabulary, offsets inside the input and on character boundaries, truncation within max_length).
+// The ids are then decoded (Decode), and so are ids made of the input's bytes.
+//
+// Load mode (bit 7 set): the rest of the input is a tokenizer's files and a text, separated by the
+// byte 0x1e (fuzz_util.h):
+//   tokenizer.json  0x1e  tokenizer_config.json  0x1e  text  [0x1e  text_pair]
+// loaded as Tokenizer::FromModelDir does (FromTokenizerJson with the config when the config part is
+// not empty), or, with bit 5 set, as vocab.txt (ParseVocabTxt + ParseTokenizerConfig + FromVocab).
+// Every stage of core/tokenizer/stage_registry.cc is reachable this way (the seeds use each); a
+// tokenizer that loads then encodes and decodes the text with the same checks.
 //
 //   tokenizer_fuzz -max_total_time=60 CORPUS_DIR tests/fuzz/tokenizer_seeds
 #include <cstddef>
@@ -13,12 +24,14 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/string_view.h"
 
 #include "core/tokenizer/tokenizer.h"
+#include "tests/fuzz/fuzz_util.h"
 
 namespace {
 
@@ -31,10 +44,7 @@ using attnserve::core::TruncationDirection;
 // that use every flag (lstrip, rstrip, single_word, normalized).
 std::unique_ptr<Tokenizer> g_tokenizers[3];
 
-void Fail(const char* what) {
-  std::fprintf(stderr, "tokenizer_fuzz: invariant broken: %s\n", what);
-  std::abort();
-}
+void Fail(const char* what) { attnserve::fuzz::Fail("tokenizer_fuzz", what); }
 
 // Straightforward strict UTF-8 check (RFC 3629), independent of core/tokenizer/unicode.cc.
 bool IsValidUtf8(absl::string_view s) {
@@ -75,8 +85,21 @@ bool IsBoundary(absl::string_view s, uint32_t pos) {
   return pos == s.size() || (static_cast<unsigned char>(s[pos]) & 0xC0) != 0x80;
 }
 
-void Check(const Tokenizer& tok, bool plain_added_tokens, absl::string_view text,
-           const absl::string_view* pair, const TokenizeOptions& o) {
+// Decode must not fail on any ids (out-of-range ones are skipped) when there is a decoder.
+void CheckDecode(const Tokenizer& tok, const std::vector<int32_t>& ids) {
+  for (bool skip : {true, false}) {
+    const auto text = tok.Decode(ids, skip);
+    if (!text.ok() && (tok.decoder() != nullptr ||
+                       text.status().code() != absl::StatusCode::kFailedPrecondition)) {
+      Fail("Decode failed");
+    }
+  }
+}
+
+// `plain_added_tokens`: every token string is its vocabulary entry (a tokenizer without lstrip /
+// rstrip / normalized added tokens); `nonempty_tokens`: no token string is empty.
+void Check(const Tokenizer& tok, bool plain_added_tokens, bool nonempty_tokens,
+           absl::string_view text, const absl::string_view* pair, const TokenizeOptions& o) {
   const auto result = tok.Encode(text, pair, o);
   const bool valid = IsValidUtf8(text) && (pair == nullptr || IsValidUtf8(*pair));
   if (!valid) {
@@ -102,8 +125,8 @@ void Check(const Tokenizer& tok, bool plain_added_tokens, absl::string_view text
   for (size_t i = 0; i < n; ++i) {
     if (e.ids[i] < 0 || e.ids[i] >= tok.vocab_size()) Fail("id outside the vocabulary");
     // Without lstrip / rstrip / normalized added tokens, a token is its vocabulary entry.
-    if (o.return_tokens &&
-        (plain_added_tokens ? e.tokens[i] != tok.IdToToken(e.ids[i]) : e.tokens[i].empty())) {
+    if (o.return_tokens && (plain_added_tokens ? e.tokens[i] != tok.IdToToken(e.ids[i])
+                                               : nonempty_tokens && e.tokens[i].empty())) {
       Fail("token string");
     }
     const absl::string_view src = (pair != nullptr && e.type_ids[i] == 1) ? *pair : text;
@@ -114,6 +137,70 @@ void Check(const Tokenizer& tok, bool plain_added_tokens, absl::string_view text
       Fail("offset inside a UTF-8 sequence");
     }
   }
+  CheckDecode(tok, e.ids);
+}
+
+// Ids from bytes, some past the vocabulary and negative.
+std::vector<int32_t> IdsOf(absl::string_view bytes, int vocab_size) {
+  std::vector<int32_t> ids;
+  for (size_t i = 0; i + 1 < bytes.size(); i += 2) {
+    const int v = (static_cast<unsigned char>(bytes[i]) << 8) | static_cast<unsigned char>(bytes[i + 1]);
+    ids.push_back(static_cast<int32_t>(v % (vocab_size + 3)) - 1);
+  }
+  return ids;
+}
+
+TokenizeOptions OptionsOf(uint8_t flags, uint8_t max_length) {
+  TokenizeOptions o;
+  o.add_special_tokens = flags & 1;
+  o.truncate = flags & 2;
+  o.direction = (flags & 4) ? TruncationDirection::kLeft : TruncationDirection::kRight;
+  o.return_tokens = flags & 8;
+  o.max_length = (flags & 16) ? max_length % 64 : 0;
+  return o;
+}
+
+// Load mode: see the header.
+void LoadAndCheck(uint8_t flags, uint8_t max_length, absl::string_view rest) {
+  const std::vector<absl::string_view> parts = attnserve::fuzz::SplitFiles(rest, 4);
+  const absl::string_view files = parts[0];
+  const absl::string_view config = parts.size() > 1 ? parts[1] : absl::string_view();
+  absl::StatusOr<std::unique_ptr<Tokenizer>> tok = absl::UnknownError("not loaded");
+  if (flags & 32) {
+    attnserve::core::BertTokenizerOptions options;
+    if (!config.empty()) {
+      auto parsed = Tokenizer::ParseTokenizerConfig(config, "fuzz tokenizer_config.json");
+      if (!parsed.ok()) {
+        attnserve::fuzz::CheckError("tokenizer_fuzz", parsed.status());
+        return;
+      }
+      options = *std::move(parsed);
+    }
+    tok = Tokenizer::FromVocab(Tokenizer::ParseVocabTxt(files), options);
+  } else {
+    tok = Tokenizer::FromTokenizerJson(files, "fuzz tokenizer.json",
+                                       config.empty() ? nullptr : &config);
+  }
+  if (!tok.ok()) {
+    attnserve::fuzz::CheckError("tokenizer_fuzz", tok.status());
+    return;
+  }
+  const Tokenizer& t = **tok;
+  if (t.vocab_size() <= 0) Fail("a tokenizer without ids");
+  (void)t.Describe();
+  for (int32_t id : {-1, 0, t.vocab_size() - 1, t.vocab_size()}) {
+    const absl::string_view token = t.IdToToken(id);
+    if (id < 0 || id >= t.vocab_size()) {
+      if (!token.empty()) Fail("IdToToken outside the ids");
+    } else if (!token.empty() && t.TokenToId(token) < 0) {
+      Fail("TokenToId does not know a token of IdToToken");
+    }
+  }
+  const absl::string_view text = parts.size() > 2 ? parts[2] : absl::string_view();
+  const absl::string_view pair = parts.size() > 3 ? parts[3] : absl::string_view();
+  Check(t, /*plain_added_tokens=*/false, /*nonempty_tokens=*/false, text,
+        parts.size() > 3 ? &pair : nullptr, OptionsOf(flags, max_length));
+  CheckDecode(t, IdsOf(text, t.vocab_size()));
 }
 
 }  // namespace
@@ -163,20 +250,22 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 3) return 0;
-  // data[0]: options; data[1]: max_length; data[2]: where the pair starts (0 = no pair).
+  // data[0]: options (and the mode, bit 7); data[1]: max_length; data[2]: where the pair starts
+  // (0 = no pair; encode mode).
   const uint8_t flags = data[0];
-  TokenizeOptions o;
-  o.add_special_tokens = flags & 1;
-  o.truncate = flags & 2;
-  o.direction = (flags & 4) ? TruncationDirection::kLeft : TruncationDirection::kRight;
-  o.return_tokens = flags & 8;
-  o.max_length = (flags & 16) ? data[1] % 64 : 0;
+  const absl::string_view rest(reinterpret_cast<const char*>(data + 3), size - 3);
+  if (flags & 0x80) {
+    LoadAndCheck(flags, data[1], rest);
+    return 0;
+  }
+  const TokenizeOptions o = OptionsOf(flags, data[1]);
   const int which = ((flags >> 5) & 3) % 3;
   const Tokenizer& tok = *g_tokenizers[which];
-  const absl::string_view rest(reinterpret_cast<const char*>(data + 3), size - 3);
   const size_t split = data[2] == 0 ? rest.size() : data[2] % (rest.size() + 1);
   const absl::string_view text = rest.substr(0, split);
   const absl::string_view pair = rest.substr(split);
-  Check(tok, /*plain_added_tokens=*/which != 2, text, data[2] == 0 ? nullptr : &pair, o);
+  Check(tok, /*plain_added_tokens=*/which != 2, /*nonempty_tokens=*/true, text,
+        data[2] == 0 ? nullptr : &pair, o);
+  CheckDecode(tok, IdsOf(rest, tok.vocab_size()));
   return 0;
 }

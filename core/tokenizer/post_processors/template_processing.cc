@@ -49,20 +49,27 @@ absl::StatusOr<std::vector<TemplateProcessing::Piece>> ParseTemplate(const json&
       const json& s = e["SpecialToken"];
       const std::string id = s.value("id", "");
       const auto it = special_tokens.is_object() ? special_tokens.find(id) : special_tokens.end();
-      if (it == special_tokens.end() || !it->is_object() || !(*it)["ids"].is_array() ||
-          !(*it)["tokens"].is_array() || (*it)["ids"].size() != (*it)["tokens"].size()) {
+      // find(), not a const operator[]: on a missing key that asserts (undefined in release).
+      const json* ids = nullptr;
+      const json* tokens = nullptr;
+      if (it != special_tokens.end() && it->is_object()) {
+        if (const auto i = it->find("ids"); i != it->end()) ids = &*i;
+        if (const auto t = it->find("tokens"); t != it->end()) tokens = &*t;
+      }
+      if (ids == nullptr || tokens == nullptr || !ids->is_array() || !tokens->is_array() ||
+          ids->size() != tokens->size()) {
         return Err(source,
                    absl::StrCat(where, ": special token '", id,
                                 "' is not in post_processor.special_tokens (with ids and tokens)"));
       }
-      for (const json& v : (*it)["ids"]) {
+      for (const json& v : *ids) {
         if (!v.is_number_integer() || v.get<int64_t>() < 0 ||
             v.get<int64_t>() > std::numeric_limits<int32_t>::max()) {
           return Err(source, absl::StrCat(where, ": special token '", id, "' has a bad id"));
         }
         p.special_ids.push_back(static_cast<int32_t>(v.get<int64_t>()));
       }
-      for (const json& v : (*it)["tokens"]) {
+      for (const json& v : *tokens) {
         if (!v.is_string()) return Err(source, absl::StrCat(where, ": bad tokens of '", id, "'"));
         p.special_tokens.push_back(v.get<std::string>());
       }

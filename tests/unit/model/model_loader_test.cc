@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <vector>
 
 #include "core/model/bert/demo_model.h"
 #include "core/util/file.h"
@@ -136,6 +138,61 @@ TEST(ModelLoaderTest, UnsupportedSentenceTransformersModulesAreErrors) {
              R"({"pooling_mode_cls_token": true, "pooling_mode_mean_tokens": true})");
   EXPECT_THAT(LoadModel(copy.dir().string()).status().message(),
               HasSubstr("several pooling modes at once"));
+}
+
+// The seam the fuzz target uses: the same files given as strings give the same defaults and
+// errors (naming the same paths) as the directory.
+TEST(ModelLoaderTest, EmbeddingDefaultsFromStrings) {
+  const fs::path dir = "/models/m";
+  std::map<fs::path, std::string> files = {
+      {dir / "modules.json",
+       R"([{"path":"","type":"sentence_transformers.models.Transformer"},
+           {"path":"pool","type":"sentence_transformers.models.Pooling"},
+           {"path":"2_Normalize","type":"sentence_transformers.models.Normalize"}])"},
+      {dir / "pool" / "config.json", R"({"pooling_mode_cls_token": true})"},
+      {dir / "sentence_bert_config.json", R"({"max_seq_length": 1000})"},
+  };
+  std::vector<fs::path> asked;
+  const ModelFileReader read =
+      [&](const fs::path& path) -> absl::StatusOr<absl::optional<std::string>> {
+    asked.push_back(path);
+    const auto it = files.find(path);
+    if (it == files.end()) return absl::nullopt;
+    return it->second;
+  };
+  auto d = ReadEmbeddingDefaults(dir, 512, read);
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->pooling, Pooling::kCls);
+  EXPECT_TRUE(d->normalize);
+  EXPECT_EQ(d->max_seq_length, 512);  // capped by max_positions
+  EXPECT_EQ(asked, (std::vector<fs::path>{dir / "modules.json", dir / "pool" / "config.json",
+                                          dir / "sentence_bert_config.json"}));
+
+  files[dir / "pool" / "config.json"] = "{";
+  EXPECT_THAT(ReadEmbeddingDefaults(dir, 512, read).status().message(),
+              HasSubstr("/models/m/pool/config.json: not valid JSON"));
+  files.clear();
+  d = ReadEmbeddingDefaults(dir, 128, read);
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->pooling, Pooling::kMean);
+  EXPECT_FALSE(d->normalize);
+  EXPECT_EQ(d->max_seq_length, 128);
+  const ModelFileReader broken = [](const fs::path&) -> absl::StatusOr<absl::optional<std::string>> {
+    return absl::PermissionDeniedError("cannot read");
+  };
+  EXPECT_EQ(ReadEmbeddingDefaults(dir, 128, broken).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST(ModelLoaderTest, ConfigModelType) {
+  EXPECT_EQ(*ConfigModelType(R"({"model_type": "bert"})", "c.json"), "bert");
+  EXPECT_EQ(*ConfigModelType(R"({"hidden_size": 8})", "c.json"), "bert");  // before model_type
+  EXPECT_EQ(*ConfigModelType(R"({"model_type": "roberta"})", "c.json"), "roberta");
+  EXPECT_THAT(ConfigModelType("{", "c.json").status().message(), HasSubstr("c.json: not valid JSON"));
+  EXPECT_THAT(ConfigModelType("[]", "c.json").status().message(),
+              HasSubstr("c.json: not a JSON object"));
+  EXPECT_THAT(ConfigModelType(R"({"model_type": 3})", "c.json").status().message(),
+              HasSubstr("c.json: model_type must be a string; was 3"));
 }
 
 }  // namespace

@@ -213,6 +213,26 @@ TEST(WeightsReaderTest, RejectsIntegerWeights) {
               HasSubstr("has dtype I32; only F32, F16 and BF16"));
 }
 
+// Found by safetensors_fuzz: an empty F32 tensor was read with memcpy(nullptr, ..., 0) (UBSan).
+TEST(WeightsReaderTest, ReadsEmptyTensorsOfEveryFloatDtype) {
+  auto f = SafetensorsFile::FromBytes(
+      Image(R"({"e":{"dtype":"F32","shape":[0,3],"data_offsets":[0,0]},)"
+            R"("h":{"dtype":"F16","shape":[0],"data_offsets":[0,0]},)"
+            R"("b":{"dtype":"BF16","shape":[2,0],"data_offsets":[0,0]}})",
+            ""),
+      "m.safetensors");
+  ASSERT_TRUE(f.ok()) << f.status();
+  SafetensorsWeightsReader reader(std::move(*f));
+  for (const auto& [name, shape] : {std::pair<const char*, std::vector<int64_t>>{"e", {0, 3}},
+                                    {"h", {0}},
+                                    {"b", {2, 0}}}) {
+    auto t = reader.Read(name, shape);
+    ASSERT_TRUE(t.ok()) << name << ": " << t.status();
+    EXPECT_EQ(t->size(), 0) << name;
+    EXPECT_EQ(t->shape(), shape) << name;
+  }
+}
+
 TEST(WeightsReaderTest, KeepsTheStoredDtype) {
   const std::string data = std::string("\x00\x3c\x00\xc0", 4) + std::string("\x80\x3f", 2) +
                            Floats({1.5f}) + Floats({7});

@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/str_cat.h"
+
 #include "core/tokenizer/added_vocabulary.h"
 #include "core/tokenizer/decoders/wordpiece_decoder.h"
 #include "core/tokenizer/models/wordpiece.h"
@@ -337,6 +339,25 @@ TEST(TemplateProcessingTest, FromJsonReadsAnyTemplate) {
   (*p)->Process(a, &b, true, false, e);
   EXPECT_THAT(e.ids, ElementsAre(5, 6, 8, 9, 7));
   EXPECT_THAT(e.type_ids, ElementsAre(2, 2, 1, 1, 0));
+}
+
+// Found by tokenizer_fuzz: a special_tokens entry without "ids" or "tokens" was read with the
+// const operator[], which asserts on a missing key (undefined behaviour in a release build).
+TEST(TemplateProcessingTest, SpecialTokenWithoutIdsOrTokensIsAnError) {
+  for (const char* entry : {R"({"id": "[CLS]", "tokens": ["[CLS]"]})",
+                            R"({"id": "[CLS]", "ids": [101]})", R"({"id": "[CLS]"})"}) {
+    const json j = json::parse(absl::StrCat(
+        R"({"type": "TemplateProcessing",
+            "single": [{"SpecialToken": {"id": "[CLS]"}}, {"Sequence": {"id": "A"}}],
+            "pair": [{"Sequence": {"id": "A"}}, {"Sequence": {"id": "B", "type_id": 1}}],
+            "special_tokens": {"[CLS]": )",
+        entry, "}}"));
+    auto p = TemplateProcessing::FromJson(j, "f.json");
+    ASSERT_FALSE(p.ok()) << entry;
+    EXPECT_THAT(p.status().message(),
+                HasSubstr("special token '[CLS]' is not in post_processor.special_tokens"))
+        << entry;
+  }
 }
 
 TEST(TemplateProcessingTest, IdentityAddsNothing) {
