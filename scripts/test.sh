@@ -15,6 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+scripts/install-tools.sh >/dev/null  # grpcurl, ghz (Go module proxy; cached after the first run)
 
 start=$(date +%s)
 echo "=== release build + tests"

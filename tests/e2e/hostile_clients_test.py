@@ -222,7 +222,7 @@ def churn():
             with socket.create_connection(("127.0.0.1", s.port), timeout=10) as c:
                 c.sendall(PREFACE + frame(4, 0, 0, b""))
         return s.usage()
-    twice("churn 3,000 connections", round_fn)
+    twice("churn 3,000 connections", round_fn, extra_rss_mib=64, warmup_rounds=2)
 
 
 def half():

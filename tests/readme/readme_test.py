@@ -67,8 +67,12 @@ def main():
     for name in ("build", "client", "scripts", "docker", "tests", "proto"):
         os.symlink(os.path.join(SRC, name) if name != "build" else os.path.dirname(BUILD),
                    os.path.join(work, name))
-    tools = os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")),
-                         "attnserve-tools", "bin")
+    tools_check = subprocess.run([os.path.join(SRC, "scripts", "install-tools.sh"), "--check"],
+                                 capture_output=True, text=True)
+    if tools_check.returncode != 0:
+        fail("the README's grpcurl examples need scripts/install-tools.sh: "
+             f"{tools_check.stderr.strip()}")
+    tools = tools_check.stdout.strip()
     env = dict(os.environ,
                PATH=os.pathsep.join([os.path.join(BUILD, "server"), os.path.join(BUILD, "client"),
                                      tools, os.environ["PATH"]]),
