@@ -169,8 +169,7 @@ class EmbedCall final : public grpc::ServerUnaryReactor {
     // Recorded before Finish, so a client that got its answer also sees it counted.
     record_.total = absl::Now() - received_;
     record_.status = status_;
-    handler_->metrics().RecordRequest(Rpc::kEmbed, status_.code(), record_.total);
-    handler_->LogCall(record_);
+    handler_->CallFinished(Rpc::kEmbed, record_);
     Finish(ToGrpcStatus(status_));
   }
 
@@ -420,8 +419,7 @@ class EmbedStreamCall final : public grpc::ServerBidiReactor<grpc::ByteBuffer, g
         record_.inputs = stream_inputs_;
         record_.tokens = stream_tokens_;
       }
-      handler_->metrics().RecordRequest(Rpc::kEmbedStream, record_.status.code(), record_.total);
-      handler_->LogCall(record_);
+      handler_->CallFinished(Rpc::kEmbedStream, record_);
       Finish(a.status);
     }
   }
@@ -488,8 +486,7 @@ grpc::ServerUnaryReactor* GrpcEmbedderService::Tokenize(grpc::CallbackServerCont
       record->tokens = 0;
       for (const auto& t : result->tokens()) record->tokens += t.ids_size();
     }
-    handler_->LogCall(*record);
-    handler_->metrics().RecordRequest(Rpc::kTokenize, status.code(), record->total);
+    handler_->CallFinished(Rpc::kTokenize, *record);
     handler_->metrics().RequestDone();
     if (admitted) handler_->CallDone();
     reactor->Finish(ToGrpcStatus(status));
@@ -518,8 +515,7 @@ grpc::ServerUnaryReactor* GrpcEmbedderService::Info(grpc::CallbackServerContext*
                     const absl::Status& status) {
     record->status = status;
     record->total = absl::Now() - start;
-    handler_->LogCall(*record);
-    handler_->metrics().RecordRequest(Rpc::kInfo, status.code(), record->total);
+    handler_->CallFinished(Rpc::kInfo, *record);
     reactor->Finish(ToGrpcStatus(status));
   };
   if (absl::Status status = AdmitCall(*handler_, *context); !status.ok()) {

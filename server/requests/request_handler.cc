@@ -78,7 +78,8 @@ void RequestHandler::ReleaseRefusals() {
   for (auto& [status, answer] : held) std::move(answer)(std::move(status));
 }
 
-void RequestHandler::LogCall(const CallRecord& record) const {
+void RequestHandler::CallFinished(Rpc rpc, const CallRecord& record) {
+  metrics_->RecordRequest(rpc, record.status.code(), record.total);
   if (options_.access_log) LogWithFields(LogLevel::kInfo, "call", AccessLogFields(record));
 }
 

@@ -121,8 +121,9 @@ class RequestHandler {
   // Replaces the accepted API keys (SIGHUP); calls admitted before keep going.
   void SetApiKeys(const std::vector<std::string>& keys) { api_keys_.Set(keys); }
 
-  // The access log's line of a finished call, when the access log is on.
-  void LogCall(const CallRecord& record) const;
+  // A call is answered (`record` complete: status, total time, figures): counts it in the
+  // request metrics and writes its access-log line when the access log is on.
+  void CallFinished(Rpc rpc, const CallRecord& record);
 
   // The response of a job that finished OK; `received` is when the request arrived. Records the
   // job's queue time.
