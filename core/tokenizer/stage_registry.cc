@@ -2,12 +2,18 @@
 // is a static library, and the linker would drop a stage file nothing else refers to.
 #include "core/tokenizer/stage_registry.h"
 
+#include "core/tokenizer/decoders/sentencepiece_decoders.h"
 #include "core/tokenizer/decoders/wordpiece_decoder.h"
+#include "core/tokenizer/models/unigram.h"
 #include "core/tokenizer/models/wordpiece.h"
 #include "core/tokenizer/normalizers/bert_normalizer.h"
+#include "core/tokenizer/normalizers/precompiled.h"
+#include "core/tokenizer/normalizers/sequence_normalizer.h"
+#include "core/tokenizer/normalizers/simple_normalizers.h"
 #include "core/tokenizer/post_processors/bert_processing.h"
 #include "core/tokenizer/post_processors/template_processing.h"
 #include "core/tokenizer/pre_tokenizers/bert_pre_tokenizer.h"
+#include "core/tokenizer/pre_tokenizers/metaspace.h"
 
 namespace attnserve::core {
 
@@ -16,6 +22,13 @@ const StageRegistry<Normalizer>& NormalizerRegistry() {
       "normalizer type", ", or null",
       {
           {"BertNormalizer", &BertNormalizer::FromJson},
+          {"Sequence", &SequenceNormalizer::FromJson},
+          {"Lowercase", &LowercaseNormalizer::FromJson},
+          {"Strip", &StripNormalizer::FromJson},
+          {"StripAccents", &StripAccentsNormalizer::FromJson},
+          {"Replace", &ReplaceNormalizer::FromJson},
+          {"Prepend", &PrependNormalizer::FromJson},
+          {"Precompiled", &PrecompiledNormalizer::FromJson},
       });
   return *r;
 }
@@ -25,6 +38,7 @@ const StageRegistry<PreTokenizer>& PreTokenizerRegistry() {
       "pre_tokenizer", "",
       {
           {"BertPreTokenizer", &BertPreTokenizer::FromJson},
+          {"Metaspace", &Metaspace::FromJson},
       });
   return *r;
 }
@@ -34,6 +48,7 @@ const StageRegistry<TokenizerModel>& TokenizerModelRegistry() {
       "model type", "",
       {
           {"WordPiece", &WordPiece::FromJson},
+          {"Unigram", &Unigram::FromJson},
       });
   return *r;
 }
@@ -53,6 +68,12 @@ const StageRegistry<Decoder>& DecoderRegistry() {
       "decoder type", ", or null",
       {
           {"WordPiece", &WordPieceDecoder::FromJson},
+          {"ByteFallback", &ByteFallbackDecoder::FromJson},
+          {"Fuse", &FuseDecoder::FromJson},
+          {"Strip", &StripDecoder::FromJson},
+          {"Replace", &ReplaceDecoder::FromJson},
+          {"Metaspace", &MetaspaceDecoder::FromJson},
+          {"Sequence", &SequenceDecoder::FromJson},
       });
   return *r;
 }

@@ -28,6 +28,8 @@ namespace attnserve::core {
 // thread).
 struct Tokenizer::Scratch {
   NormalizedString norm;  // the normalized piece
+  NormalizedString rewritten;  // a range of `norm` rewritten by the pre-tokenizer (Metaspace)
+  bool piece_at_input_start = false;  // `norm` starts at byte 0 of its input text
   std::vector<CharSpan> words;
   std::vector<ModelToken> model_tokens;
   std::vector<AddedVocabulary::Match> raw_matches;
@@ -104,10 +106,19 @@ void Tokenizer::EncodeRange(uint32_t begin, uint32_t end, bool want_tokens, Toke
                             Scratch& s) const {
   if (begin >= end) return;
   s.words.clear();
-  pre_tokenizer_->PreTokenize(s.norm, begin, end, s.words);
+  const NormalizedString* words_of = &s.norm;
+  if (pre_tokenizer_->rewrites()) {
+    s.rewritten.Clear();
+    pre_tokenizer_->RewriteAndSplit(s.norm, begin, end, s.piece_at_input_start && begin == 0,
+                                    s.rewritten, s.words);
+    s.rewritten.SyncUtf8();
+    words_of = &s.rewritten;
+  } else {
+    pre_tokenizer_->PreTokenize(s.norm, begin, end, s.words);
+  }
   s.model_tokens.clear();
-  model_->Tokenize(s.norm, s.words, s.model_tokens);
-  const NormalizedChar* const chars = s.norm.chars.data();
+  model_->Tokenize(*words_of, s.words, s.model_tokens);
+  const NormalizedChar* const chars = words_of->chars.data();
   for (const ModelToken& t : s.model_tokens) {
     out.Append(t.id, chars[t.char_begin].start, chars[t.char_end - 1].end);
     if (want_tokens) out.tokens.emplace_back(IdToToken(t.id));
@@ -118,6 +129,7 @@ void Tokenizer::EncodePiece(absl::string_view text, size_t begin, size_t end, bo
                             TokenSequence& out, Scratch& s) const {
   NormalizedString& norm = s.norm;
   norm.chars.clear();
+  s.piece_at_input_start = begin == 0;
   if (normalizer_ != nullptr) {
     normalizer_->NormalizeText(text, begin, end, norm.chars);
   } else {
@@ -190,7 +202,8 @@ absl::StatusOr<Encoding> Tokenizer::Encode(absl::string_view text, const absl::s
   if (pair != nullptr) EncodeSequence(*pair, options.return_tokens, seq[1], scratch);
   // A huge input must not pin its buffers to the thread for good.
   if (scratch.norm.chars.capacity() > (size_t{1} << 16) ||
-      scratch.norm.utf8.capacity() > (1u << 18)) {
+      scratch.norm.utf8.capacity() > (1u << 18) ||
+      scratch.rewritten.chars.capacity() > (size_t{1} << 16)) {
     scratch = Scratch();
   }
 

@@ -24,6 +24,22 @@ class PreTokenizer {
   virtual void PreTokenize(const NormalizedString& s, uint32_t begin, uint32_t end,
                            std::vector<CharSpan>& words) const = 0;
 
+  // A pre-tokenizer that rewrites the text as it splits it (Metaspace: spaces become the
+  // replacement, which is also prepended) returns true; the tokenizer then calls
+  // RewriteAndSplit instead of PreTokenize.
+  virtual bool rewrites() const { return false; }
+
+  // For a rewriting pre-tokenizer: appends to `out.chars` the characters [begin, end) of `s`
+  // rewritten (each with the original byte range it came from, as Hugging Face's alignments
+  // give), and to `words` the words as spans of `out` (whose utf8 the caller syncs).
+  // `at_input_start`: the range starts at byte 0 of its input text (Hugging Face's
+  // `offsets_original().0 == 0`). One call per range of text between added tokens.
+  virtual void RewriteAndSplit(const NormalizedString& s, uint32_t begin, uint32_t end,
+                               bool at_input_start, NormalizedString& out,
+                               std::vector<CharSpan>& words) const {
+    (void)s, (void)begin, (void)end, (void)at_input_start, (void)out, (void)words;
+  }
+
   virtual std::string Describe() const = 0;
 };
 

@@ -482,16 +482,16 @@ TEST(TruncationTest, DirectionKeepsTheFirstOrTheLastTokens) {
 // --- Registries and the assembled pipeline ----------------------------------------------------
 
 TEST(StageRegistryTest, UnknownTypeNamesTheFileAndTheType) {
-  auto n = NormalizerRegistry().Create("Lowercase", json{{"type", "Lowercase"}}, "my/t.json");
+  auto n = NormalizerRegistry().Create("Nmt", json{{"type", "Nmt"}}, "my/t.json");
   ASSERT_FALSE(n.ok());
   EXPECT_EQ(n.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(n.status().message(),
-            "my/t.json: normalizer type 'Lowercase' is not supported (supported: BertNormalizer, "
-            "or null)");
-  auto m = TokenizerModelRegistry().Create("BPE", json::object(), "my/t.json");
+  EXPECT_THAT(std::string(n.status().message()),
+              HasSubstr("my/t.json: normalizer type 'Nmt' is not supported (supported: "
+                        "BertNormalizer, "));
+  auto m = TokenizerModelRegistry().Create("WordLevel", json::object(), "my/t.json");
   ASSERT_FALSE(m.ok());
-  EXPECT_EQ(m.status().message(),
-            "my/t.json: model type 'BPE' is not supported (supported: WordPiece)");
+  EXPECT_THAT(std::string(m.status().message()),
+              HasSubstr("my/t.json: model type 'WordLevel' is not supported (supported: WordPiece"));
   auto p = PreTokenizerRegistry().Create("", json::object(), "my/t.json", /*shown=*/"{}");
   ASSERT_FALSE(p.ok());
   EXPECT_THAT(std::string(p.status().message()), HasSubstr("pre_tokenizer '{}' is not supported"));

@@ -467,18 +467,20 @@ INSTANTIATE_TEST_SUITE_P(
                 [](json& j) {
                   j["model"] = {{"type", "Unigram"}, {"vocab", json::array()}};
                 },
-                "model type 'Unigram' is not supported"},
-        BadFile{"lowercase_sequence",
+                "model (Unigram): unk_id null is not supported"},
+        BadFile{"unsupported_in_sequence",
                 [](json& j) {
                   j["normalizer"] = {{"type", "Sequence"},
-                                     {"normalizers", {{{"type", "NFD"}}, {{"type", "Lowercase"}}}}};
+                                     {"normalizers", {{{"type", "Lowercase"}}, {{"type", "Nmt"}}}}};
                 },
-                "normalizer type 'Sequence' is not supported"},
-        BadFile{"lowercase_only",
+                "normalizer.normalizers[1]: normalizer type 'Nmt' is not supported"},
+        BadFile{"replace_regex",
                 [](json& j) {
-                  j["normalizer"] = {{"type", "Lowercase"}};
+                  j["normalizer"] = {{"type", "Replace"},
+                                     {"pattern", {{"Regex", " {2,}"}}},
+                                     {"content", " "}};
                 },
-                "normalizer type 'Lowercase' is not supported"},
+                "normalizer (Replace).pattern: Replace with a Regex pattern is not supported yet"},
         BadFile{"normalizer_option", [](json& j) { j["normalizer"]["nfkc"] = true; },
                 "normalizer: unsupported option 'nfkc'"},
         BadFile{"normalizer_type", [](json& j) { j["normalizer"]["lowercase"] = "yes"; },
