@@ -201,6 +201,60 @@ def tokenizer_seeds():
     w("load_vocab_txt_no_config", 0x29, 0, vocab_txt, text=TEXT)
 
 
+# ---- tokenizer_fuzz, load mode: the SentencePiece-side stages (Precompiled, the small
+# normalizers, Metaspace, Unigram, the SentencePiece decoders). The precompiled_charsmap is the
+# small rule set of tests/testdata/tokenizer/unigram (its fixtures.json), so every stage of those
+# files is reachable from a seed.
+SP_PIECES = [["<unk>", 0.0], ["<s>", 0.0], ["</s>", 0.0], ["\u2581", -2.0], ["\u2581the", -3.5],
+             ["\u2581hello", -4.0], ["he", -4.5], ["llo", -5.0], ["a", -3.0], ["b", -3.1],
+             ["ab", -5.5], ["\u2581a", -3.2], ["fi", -6.0], ["\u00e9", -4.0], [".", -3.0],
+             ["x", -7.0], ["xx", -9.0]]
+
+
+def sentencepiece_json(normalizer, pre, decoder, byte_fallback=False):
+    vocab = list(SP_PIECES)
+    if byte_fallback:
+        vocab += [["<0x%02X>" % b, -10.0] for b in range(256)]
+    special = [{"id": i, "content": c, "single_word": False, "lstrip": False, "rstrip": False,
+                "normalized": False, "special": True} for i, c in enumerate(["<unk>", "<s>", "</s>"])]
+    st = lambda c: {"SpecialToken": {"id": c, "type_id": 0}}
+    post = {"type": "TemplateProcessing", "single": [st("<s>"), {"Sequence": {"id": "A", "type_id": 0}}, st("</s>")],
+            "pair": [st("<s>"), {"Sequence": {"id": "A", "type_id": 0}}, st("</s>"),
+                     {"Sequence": {"id": "B", "type_id": 1}}, st("</s>")],
+            "special_tokens": {c: {"id": c, "ids": [i], "tokens": [c]} for i, c in ((1, "<s>"), (2, "</s>"))}}
+    return js({"version": "1.0", "truncation": None, "padding": None, "added_tokens": special,
+               "normalizer": normalizer, "pre_tokenizer": pre, "post_processor": post,
+               "decoder": decoder, "model": {"type": "Unigram", "unk_id": 0, "vocab": vocab,
+                                             "byte_fallback": byte_fallback}})
+
+
+def sentencepiece_seeds():
+    with open(os.path.join(ROOT, "tests", "testdata", "tokenizer", "unigram", "fixtures.json"),
+              encoding="utf-8") as f:
+        fixtures = json.load(f)
+    charsmap = next(c for c in fixtures["cases"] if c["name"] == "precompiled_alone")[
+        "tokenizer"]["normalizer"]["precompiled_charsmap"]
+    meta = lambda scheme, split=True: {"type": "Metaspace", "replacement": "\u2581",
+                                       "prepend_scheme": scheme, "split": split}
+    norm = {"type": "Sequence", "normalizers": [
+        {"type": "Precompiled", "precompiled_charsmap": charsmap},
+        {"type": "Replace", "pattern": {"String": "``"}, "content": "\""},
+        {"type": "Lowercase"}, {"type": "StripAccents"},
+        {"type": "Strip", "strip_left": False, "strip_right": True},
+        {"type": "Sequence", "normalizers": [{"type": "Prepend", "prepend": "\u2581"}]}]}
+    dec = {"type": "Sequence", "decoders": [
+        {"type": "Replace", "pattern": {"String": "\u2581"}, "content": " "},
+        {"type": "ByteFallback"}, {"type": "Fuse"},
+        {"type": "Strip", "content": " ", "start": 1, "stop": 1}]}
+    text = "\uff21\uff42 ``hello'' the \ufb01ne\u2026 e\u0301 a\r\nb \U0001F600 xxxxx <s> \u00e9\u0400"
+    w = lambda name, *a, **k: write("tokenizer", name, load_seed(*a, **k))
+    w("load_unigram_precompiled_metaspace", 0x0B, 0, sentencepiece_json(norm, meta("always"), meta("always")),
+      text=text, pair="  the   a b ")
+    w("load_unigram_byte_fallback_first", 0x0B, 0,
+      sentencepiece_json({"type": "Sequence", "normalizers": []}, meta("first", False), dec,
+                         byte_fallback=True), text=text)
+
+
 # ---- request_fuzz: text protos encoded by protoc ----
 REQUESTS = {
     "embed_text": ("EmbedRequest", 'inputs { text: "Hello, world!" } inputs { text: "café 北京" text_pair: "pair" } pooling: POOLING_MEAN normalize: true'),
@@ -230,4 +284,5 @@ def request_seeds():
 safetensors_seeds()
 model_config_seeds()
 tokenizer_seeds()
+sentencepiece_seeds()
 request_seeds()

@@ -106,7 +106,7 @@ absl::StatusOr<std::unique_ptr<Decoder>> StripDecoder::FromJson(const nlohmann::
   const char* keys[2] = {"start", "stop"};
   for (int i = 0; i < 2; ++i) {
     const auto it = j.find(keys[i]);
-    if (it == j.end() || !it->is_number_unsigned()) {
+    if (it == j.end() || !it->is_number_integer() || it->get<int64_t>() < 0) {
       return Err(source, absl::StrCat(kWhere, ".", keys[i], " must be a count >= 0"));
     }
     n[i] = it->get<size_t>();

@@ -5,8 +5,12 @@
 #include "core/tokenizer/models/unigram.h"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -34,6 +38,56 @@ struct PathPiece {
   int32_t id;
   uint32_t begin, end;  // characters within the word
 };
+
+// serde_json (without its float_roundtrip feature, as tokenizers builds it) does not round a
+// decimal number correctly: it takes the digits as an integer, converts that to f64 and divides
+// (or multiplies) by the f64 nearest to 10^k. The result can be 1 ulp off the correctly rounded
+// value that nlohmann gives, and Viterbi ties between pieces then go the other way. This
+// recomputes serde's value from the shortest decimal digits of `v`, which are the digits written
+// in the file when it was written by serde_json or Python (both print floats shortest).
+double SerdeJsonF64(double v) {
+  static const auto* const kPow10 = [] {
+    auto* t = new std::array<double, 309>;
+    for (int i = 0; i <= 308; ++i) {
+      (*t)[static_cast<size_t>(i)] = std::strtod(("1e" + std::to_string(i)).c_str(), nullptr);
+    }
+    return t;
+  }();
+  if (!std::isfinite(v) || v == 0) return v;
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof(buf), std::fabs(v));
+  if (r.ec != std::errc()) return v;
+  uint64_t digits = 0;
+  int exponent = 0, ndigits = 0;
+  bool after_point = false;
+  const char* p = buf;
+  for (; p < r.ptr && *p != 'e'; ++p) {
+    if (*p == '.') {
+      after_point = true;
+      continue;
+    }
+    if (ndigits >= 19) return v;  // cannot happen for a shortest form (<= 17 digits)
+    digits = digits * 10 + static_cast<uint64_t>(*p - '0');
+    ++ndigits;
+    if (after_point) --exponent;
+  }
+  if (p < r.ptr) exponent += std::atoi(p + 1);
+  double f = static_cast<double>(digits);
+  while (true) {
+    if (exponent >= -308 && exponent <= 308) {
+      if (exponent >= 0) {
+        f *= (*kPow10)[static_cast<size_t>(exponent)];
+      } else {
+        f /= (*kPow10)[static_cast<size_t>(-exponent)];
+      }
+      break;
+    }
+    if (exponent > 308 || f == 0) break;  // serde rejects the former; the latter stays 0
+    f /= 1e308;
+    exponent += 308;
+  }
+  return v < 0 ? -f : f;
+}
 
 template <typename T>
 void ShrinkIfHuge(std::vector<T>& v) {
@@ -135,7 +189,10 @@ absl::StatusOr<std::unique_ptr<TokenizerModel>> Unigram::FromJson(const nlohmann
       return Err(source, absl::StrCat(kWhere, ".vocab[", i, "] must be [piece, score]; was ",
                                       e.dump().substr(0, 80)));
     }
-    vocab.emplace_back(e[0].get<std::string>(), e[1].get<double>());
+    // An integer score converts exactly in both parsers; a decimal one as serde_json reads it.
+    vocab.emplace_back(e[0].get<std::string>(), e[1].is_number_float()
+                                                    ? SerdeJsonF64(e[1].get<double>())
+                                                    : e[1].get<double>());
   }
   ATTN_ASSIGN_OR_RETURN(auto m, Create(std::move(vocab), static_cast<int32_t>(unk->get<int64_t>()),
                                        byte_fallback, source));

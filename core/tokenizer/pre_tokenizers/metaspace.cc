@@ -26,9 +26,7 @@ absl::StatusOr<MetaspaceOptions> MetaspaceOptions::FromJson(const nlohmann::json
     return Err(source, absl::StrCat(where, ".replacement must be one character; was '", rep, "'"));
   }
   o.replacement = DecodeUtf8String(rep)[0];
-  bool explicit_scheme = false;
   if (const auto it = j.find("prepend_scheme"); it != j.end()) {
-    explicit_scheme = true;
     const std::string s = it->is_string() ? it->get<std::string>() : "";
     if (s == "always") {
       o.prepend_scheme = PrependScheme::kAlways;
@@ -44,7 +42,9 @@ absl::StatusOr<MetaspaceOptions> MetaspaceOptions::FromJson(const nlohmann::json
   ATTN_ASSIGN_OR_RETURN(const bool add_prefix_space,
                         tokenizer_json::GetBool(j, "add_prefix_space", true, source, where));
   if (!add_prefix_space) {
-    if (explicit_scheme && o.prepend_scheme != PrependScheme::kNever) {
+    // As the Rust crate: the scheme defaults to "always" first, so add_prefix_space=false needs
+    // an explicit "never".
+    if (o.prepend_scheme != PrependScheme::kNever) {
       return Err(source, absl::StrCat(where, ": add_prefix_space does not match declared prepend_scheme"));
     }
     o.prepend_scheme = PrependScheme::kNever;
