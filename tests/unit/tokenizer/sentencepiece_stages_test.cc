@@ -305,6 +305,20 @@ TEST(UnigramTest, HugeWordsAreLinear) {
   EXPECT_EQ(std::get<2>(u[0]), 100000u);
 }
 
+TEST(UnigramTest, ScoresAreReadAsSerdeJsonReadsThem) {
+  // Correctly rounded, a + a (-22.852204715305686) beats aa; serde_json reads both literals so
+  // that aa wins, and the reference gives [2].
+  const std::string text = R"({"model": {"type": "Unigram", "unk_id": 0, "byte_fallback": false,
+      "vocab": [["<unk>", 0.0], ["a", -11.426102357652843], ["aa", -22.85220471530569]]},
+      "normalizer": null, "post_processor": null, "decoder": null, "added_tokens": [],
+      "pre_tokenizer": {"type": "Metaspace", "replacement": "_", "prepend_scheme": "never"}})";
+  auto t = Tokenizer::FromTokenizerJson(text, "t.json");
+  ASSERT_TRUE(t.ok()) << t.status();
+  auto e = (*t)->Encode("aa", nullptr, TokenizeOptions());
+  ASSERT_TRUE(e.ok());
+  EXPECT_THAT(e->ids, ElementsAre(2));
+}
+
 TEST(UnigramTest, BadModelsAreLoadErrors) {
   EXPECT_THAT(LoadError(UnigramJson({{"<unk>", 0.0}}, nullptr)),
               HasSubstr("model (Unigram): unk_id null is not supported"));

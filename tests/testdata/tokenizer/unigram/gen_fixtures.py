@@ -9,8 +9,8 @@ Everything is built here, deterministically, and small: two Unigram vocabularies
 SentencePiece on the corpus (identity normalization, low character coverage so that unknown
 characters occur; one with byte_fallback), a precompiled_charsmap compiled by SentencePiece from
 rules.tsv (a few rules that hit every odd path of the Precompiled normalizer: 1->n, n->1, removal,
-a rule on the first character of a longer grapheme, "\\r\\n"), and the Llama 2 normalizer and
-decoder objects (copied below from its tokenizer.json). For every case: the tokenizer.json, and
+a rule on the first character of a longer grapheme, "\\r\\n"), and the Llama 2 and Gemma 3 normalizer
+and decoder objects (copied below from their tokenizer.json). For every case: the tokenizer.json, and
 per text the normalized string, ids, byte offsets and both decodes.
 """
 import base64
@@ -35,6 +35,12 @@ LLAMA2_DECODER = {"type": "Sequence", "decoders": [
     {"type": "Replace", "pattern": {"String": META}, "content": " "},
     {"type": "ByteFallback"}, {"type": "Fuse"},
     {"type": "Strip", "content": " ", "start": 1, "stop": 0}]}
+
+# Gemma 3's (its BPE model aside).
+GEMMA3_NORMALIZER = {"type": "Replace", "pattern": {"String": " "}, "content": META}
+GEMMA3_DECODER = {"type": "Sequence", "decoders": [
+    {"type": "Replace", "pattern": {"String": META}, "content": " "},
+    {"type": "ByteFallback"}, {"type": "Fuse"}]}
 
 
 def corpus_lines():
@@ -168,6 +174,8 @@ def cases(tmp):
             added(bv, specials), template(bv)),
         "llama2_stages": tokenizer_json(bytes_, LLAMA2_NORMALIZER, meta("never", False),
                                         LLAMA2_DECODER, added(bv, specials), None),
+        "gemma3_stages": tokenizer_json(bytes_, GEMMA3_NORMALIZER, meta("never", False),
+                                        GEMMA3_DECODER, added(bv, specials), template(bv)),
     }
     return out, lines, {"plain": plain, "bytes": bytes_}
 
