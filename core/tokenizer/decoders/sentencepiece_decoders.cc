@@ -98,7 +98,8 @@ absl::StatusOr<std::unique_ptr<Decoder>> StripDecoder::FromJson(const nlohmann::
                                                                 absl::string_view source) {
   constexpr absl::string_view kWhere = "decoder (Strip)";
   ATTN_RETURN_IF_ERROR(CheckKeys(j, {"type", "content", "start", "stop"}, source, kWhere));
-  ATTN_ASSIGN_OR_RETURN(std::string content, tokenizer_json::GetString(j, "content", source, kWhere));
+  ATTN_ASSIGN_OR_RETURN(std::string content,
+                        tokenizer_json::GetString(j, "content", source, kWhere));
   if (!unicode::ValidateUtf8(content).ok() || DecodeUtf8String(content).size() != 1) {
     return Err(source, absl::StrCat(kWhere, ".content must be one character"));
   }
@@ -141,15 +142,20 @@ absl::StatusOr<std::unique_ptr<Decoder>> ReplaceDecoder::FromJson(const nlohmann
   ATTN_RETURN_IF_ERROR(CheckKeys(j, {"type", "pattern", "content"}, source, kWhere));
   const auto p = j.find("pattern");
   if (p == j.end() || !p->is_object() || p->size() != 1) {
-    return Err(source, absl::StrCat(kWhere, ".pattern must be {\"String\": ...} or {\"Regex\": ...}"));
+    return Err(source,
+               absl::StrCat(kWhere, ".pattern must be {\"String\": ...} or {\"Regex\": ...}"));
   }
   if (p->contains("Regex")) {
-    return Err(source, absl::StrCat(kWhere, ".pattern: Replace with a Regex pattern is not supported yet"));
+    return Err(source,
+               absl::StrCat(kWhere, ".pattern: Replace with a Regex pattern is not supported yet"));
   }
-  ATTN_ASSIGN_OR_RETURN(std::string pattern,
-                        tokenizer_json::GetString(*p, "String", source, absl::StrCat(kWhere, ".pattern")));
-  if (pattern.empty()) return Err(source, absl::StrCat(kWhere, ".pattern.String: an empty pattern is not supported"));
-  ATTN_ASSIGN_OR_RETURN(std::string content, tokenizer_json::GetString(j, "content", source, kWhere));
+  ATTN_ASSIGN_OR_RETURN(
+      std::string pattern,
+      tokenizer_json::GetString(*p, "String", source, absl::StrCat(kWhere, ".pattern")));
+  if (pattern.empty())
+    return Err(source, absl::StrCat(kWhere, ".pattern.String: an empty pattern is not supported"));
+  ATTN_ASSIGN_OR_RETURN(std::string content,
+                        tokenizer_json::GetString(j, "content", source, kWhere));
   return std::make_unique<ReplaceDecoder>(std::move(pattern), std::move(content));
 }
 
@@ -193,19 +199,19 @@ absl::StatusOr<std::unique_ptr<Decoder>> SequenceDecoder::FromJson(const nlohman
     const std::string where = absl::StrCat(source, ": decoder.decoders[", i, "]");
     if (!e.is_object()) return Err(where, "not an object");
     const std::string type = tokenizer_json::TypeOf(e);
-    ATTN_ASSIGN_OR_RETURN(auto d, DecoderRegistry().Create(type, e, where, type.empty() ? e.dump() : ""));
+    ATTN_ASSIGN_OR_RETURN(auto d,
+                          DecoderRegistry().Create(type, e, where, type.empty() ? e.dump() : ""));
     list.push_back(std::move(d));
   }
   return std::make_unique<SequenceDecoder>(std::move(list));
 }
 
 std::string SequenceDecoder::Describe() const {
-  return absl::StrCat("Sequence[",
-                      absl::StrJoin(decoders_, ", ",
-                                    [](std::string* out, const auto& d) {
-                                      absl::StrAppend(out, d->Describe());
-                                    }),
-                      "]");
+  return absl::StrCat(
+      "Sequence[",
+      absl::StrJoin(decoders_, ", ",
+                    [](std::string* out, const auto& d) { absl::StrAppend(out, d->Describe()); }),
+      "]");
 }
 
 void SequenceDecoder::DecodeChain(std::vector<std::string>& tokens) const {

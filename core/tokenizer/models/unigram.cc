@@ -168,11 +168,11 @@ absl::StatusOr<std::unique_ptr<TokenizerModel>> Unigram::FromJson(const nlohmann
       tokenizer_json::CheckKeys(j, {"type", "unk_id", "vocab", "byte_fallback"}, source, kWhere));
   const auto unk = j.find("unk_id");
   if (unk == j.end() || unk->is_null()) {
-    return Err(source, absl::StrCat(kWhere, ": unk_id null is not supported (an unknown "
-                                            "character would make every encode fail)"));
+    return Err(source, absl::StrCat(kWhere,
+                                    ": unk_id null is not supported (an unknown "
+                                    "character would make every encode fail)"));
   }
-  if (!unk->is_number_integer() || unk->get<int64_t>() < 0 ||
-      unk->get<int64_t>() > INT32_MAX) {
+  if (!unk->is_number_integer() || unk->get<int64_t>() < 0 || unk->get<int64_t>() > INT32_MAX) {
     return Err(source, absl::StrCat(kWhere, ".unk_id must be an id; was ", unk->dump()));
   }
   ATTN_ASSIGN_OR_RETURN(const bool byte_fallback,
@@ -229,10 +229,11 @@ void Unigram::EmitUnknown(absl::string_view text, uint32_t char_begin, uint32_t 
     out.push_back({it->second, char_begin, char_end});
     return;
   }
-  if (byte_fallback_ &&
-      std::all_of(text.begin(), text.end(),
-                  [&](char c) { return byte_ids_[static_cast<uint8_t>(c)] >= 0; })) {
-    for (const char c : text) out.push_back({byte_ids_[static_cast<uint8_t>(c)], char_begin, char_end});
+  if (byte_fallback_ && std::all_of(text.begin(), text.end(), [&](char c) {
+        return byte_ids_[static_cast<uint8_t>(c)] >= 0;
+      })) {
+    for (const char c : text)
+      out.push_back({byte_ids_[static_cast<uint8_t>(c)], char_begin, char_end});
     return;
   }
   out.push_back({unk_id_, char_begin, char_end});
@@ -268,7 +269,8 @@ void Unigram::TokenizeWord(absl::string_view utf8, const uint32_t* char_pos, uin
       const uint8_t b = bytes[pos];
       const Edge* e0 = edges_.data() + first_edge_[node];
       const Edge* e1 = edges_.data() + first_edge_[node + 1];
-      const Edge* e = std::lower_bound(e0, e1, b, [](const Edge& x, uint8_t v) { return x.label < v; });
+      const Edge* e =
+          std::lower_bound(e0, e1, b, [](const Edge& x, uint8_t v) { return x.label < v; });
       node = (e != e1 && e->label == b) ? e->child : 0;
       ++pos;
     }
@@ -295,8 +297,8 @@ void Unigram::TokenizeWord(absl::string_view utf8, const uint32_t* char_pos, uin
     size_t j = i;
     while (j < path.size() && path[j].id == unk_id_) ++j;  // fuse consecutive unknowns
     const uint32_t b = path[i].begin, e = path[j - 1].end;
-    EmitUnknown(utf8.substr(char_pos[b], char_pos[e] - char_pos[b]), first_char + b,
-                first_char + e, out);
+    EmitUnknown(utf8.substr(char_pos[b], char_pos[e] - char_pos[b]), first_char + b, first_char + e,
+                out);
     i = j;
   }
   ShrinkIfHuge(best);

@@ -37,7 +37,7 @@ class Unigram final : public TokenizerModel {
   // "byte_fallback": b}. unk_id null is a load error (the crate would fail on the first unknown
   // character of an input).
   static absl::StatusOr<std::unique_ptr<TokenizerModel>> FromJson(const nlohmann::json& config,
-                                                                   absl::string_view source);
+                                                                  absl::string_view source);
 
   void Tokenize(const NormalizedString& s, absl::Span<const CharSpan> words,
                 std::vector<ModelToken>& out) const override;

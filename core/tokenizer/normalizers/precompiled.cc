@@ -33,8 +33,8 @@ void ShrinkIfHuge(std::vector<T>& v) {
 absl::StatusOr<std::unique_ptr<PrecompiledNormalizer>> PrecompiledNormalizer::Create(
     absl::string_view blob, absl::string_view source) {
   auto err = [&](absl::string_view what) {
-    return tokenizer_json::Err(source,
-                               absl::StrCat("normalizer (Precompiled).precompiled_charsmap: ", what));
+    return tokenizer_json::Err(
+        source, absl::StrCat("normalizer (Precompiled).precompiled_charsmap: ", what));
   };
   if (blob.size() < 4) return err("shorter than its 4-byte header");
   uint32_t trie_bytes;
@@ -68,12 +68,13 @@ absl::StatusOr<std::unique_ptr<PrecompiledNormalizer>> PrecompiledNormalizer::Cr
 absl::StatusOr<std::unique_ptr<Normalizer>> PrecompiledNormalizer::FromJson(
     const nlohmann::json& j, absl::string_view source) {
   constexpr absl::string_view kWhere = "normalizer (Precompiled)";
-  ATTN_RETURN_IF_ERROR(tokenizer_json::CheckKeys(j, {"type", "precompiled_charsmap"}, source, kWhere));
+  ATTN_RETURN_IF_ERROR(
+      tokenizer_json::CheckKeys(j, {"type", "precompiled_charsmap"}, source, kWhere));
   const auto it = j.find("precompiled_charsmap");
   if (it == j.end() || !it->is_string()) {
     // transformers writes null for a model without rules; the Rust crate cannot load that.
-    return tokenizer_json::Err(source,
-                               absl::StrCat(kWhere, ".precompiled_charsmap must be a base64 string"));
+    return tokenizer_json::Err(
+        source, absl::StrCat(kWhere, ".precompiled_charsmap must be a base64 string"));
   }
   std::string blob;
   if (!absl::Base64Unescape(it->get_ref<const std::string&>(), &blob)) {
@@ -112,8 +113,9 @@ bool PrecompiledNormalizer::Transform(absl::string_view key, absl::string_view* 
         return false;
       }
       const size_t nul = normalized_.find('\0', index);
-      *replacement = absl::string_view(normalized_).substr(
-          index, (nul == std::string::npos ? normalized_.size() : nul) - index);
+      *replacement =
+          absl::string_view(normalized_)
+              .substr(index, (nul == std::string::npos ? normalized_.size() : nul) - index);
       return true;
     }
   }
@@ -155,9 +157,9 @@ void PrecompiledNormalizer::Normalize(const NormalizedChar* in, size_t n,
   size_t g0 = 0;
   while (g0 < n) {
     size_t g1 = g0 + 1;
-    while (g1 < n && !utf8proc_grapheme_break_stateful(static_cast<utf8proc_int32_t>(in[g1 - 1].cp),
-                                                       static_cast<utf8proc_int32_t>(in[g1].cp),
-                                                       &state)) {
+    while (g1 < n &&
+           !utf8proc_grapheme_break_stateful(static_cast<utf8proc_int32_t>(in[g1 - 1].cp),
+                                             static_cast<utf8proc_int32_t>(in[g1].cp), &state)) {
       ++g1;
     }
     if (g1 == g0 + 1 && in[g0].cp < 0x80) {  // the common case: one ASCII character
@@ -166,10 +168,10 @@ void PrecompiledNormalizer::Normalize(const NormalizedChar* in, size_t n,
         tr.emplace_back(in[g0].cp, 0);
       } else {
         const size_t nul = normalized_.find('\0', static_cast<size_t>(v));
-        AppendReplacement(absl::string_view(normalized_).substr(
-                              static_cast<size_t>(v),
-                              (nul == std::string::npos ? normalized_.size() : nul) -
-                                  static_cast<size_t>(v)),
+        AppendReplacement(absl::string_view(normalized_)
+                              .substr(static_cast<size_t>(v),
+                                      (nul == std::string::npos ? normalized_.size() : nul) -
+                                          static_cast<size_t>(v)),
                           1, tr);
         modified = true;
       }

@@ -48,8 +48,8 @@ thread_local size_t BufferLease::depth_ = 0;
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Normalizer>> SequenceNormalizer::FromJson(
-    const nlohmann::json& j, absl::string_view source) {
+absl::StatusOr<std::unique_ptr<Normalizer>> SequenceNormalizer::FromJson(const nlohmann::json& j,
+                                                                         absl::string_view source) {
   ATTN_RETURN_IF_ERROR(
       tokenizer_json::CheckKeys(j, {"type", "normalizers"}, source, "normalizer (Sequence)"));
   const auto it = j.find("normalizers");
@@ -62,20 +62,19 @@ absl::StatusOr<std::unique_ptr<Normalizer>> SequenceNormalizer::FromJson(
     const std::string where = absl::StrCat(source, ": normalizer.normalizers[", i, "]");
     if (!e.is_object()) return tokenizer_json::Err(where, "not an object");
     const std::string type = tokenizer_json::TypeOf(e);
-    ATTN_ASSIGN_OR_RETURN(auto n,
-                          NormalizerRegistry().Create(type, e, where, type.empty() ? e.dump() : ""));
+    ATTN_ASSIGN_OR_RETURN(
+        auto n, NormalizerRegistry().Create(type, e, where, type.empty() ? e.dump() : ""));
     list.push_back(std::move(n));
   }
   return std::make_unique<SequenceNormalizer>(std::move(list));
 }
 
 std::string SequenceNormalizer::Describe() const {
-  return absl::StrCat("Sequence[",
-                      absl::StrJoin(normalizers_, ", ",
-                                    [](std::string* out, const auto& n) {
-                                      absl::StrAppend(out, n->Describe());
-                                    }),
-                      "]");
+  return absl::StrCat(
+      "Sequence[",
+      absl::StrJoin(normalizers_, ", ",
+                    [](std::string* out, const auto& n) { absl::StrAppend(out, n->Describe()); }),
+      "]");
 }
 
 void SequenceNormalizer::Normalize(const NormalizedChar* in, size_t n,

@@ -45,8 +45,7 @@ absl::StatusOr<std::string> GetUtf8(const nlohmann::json& j, const char* key,
 bool IsMark(char32_t cp) {
   const auto cat = static_cast<utf8proc_category_t>(
       utf8proc_get_property(static_cast<utf8proc_int32_t>(cp))->category);
-  return cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_MC ||
-         cat == UTF8PROC_CATEGORY_ME;
+  return cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_MC || cat == UTF8PROC_CATEGORY_ME;
 }
 
 bool IsWhitespace(char32_t cp) {
@@ -96,7 +95,7 @@ void LowercaseNormalizer::NormalizeText(absl::string_view text, size_t begin, si
 // ---- Strip ----
 
 absl::StatusOr<std::unique_ptr<Normalizer>> StripNormalizer::FromJson(const nlohmann::json& j,
-                                                                       absl::string_view source) {
+                                                                      absl::string_view source) {
   constexpr absl::string_view kWhere = "normalizer (Strip)";
   ATTN_RETURN_IF_ERROR(CheckKeys(j, {"type", "strip_left", "strip_right"}, source, kWhere));
   // Both are required by the Rust crate's serde struct.
@@ -110,8 +109,8 @@ absl::StatusOr<std::unique_ptr<Normalizer>> StripNormalizer::FromJson(const nloh
 }
 
 std::string StripNormalizer::Describe() const {
-  return absl::StrCat("Strip(left=", left_ ? "true" : "false", ", right=", right_ ? "true" : "false",
-                      ")");
+  return absl::StrCat("Strip(left=", left_ ? "true" : "false",
+                      ", right=", right_ ? "true" : "false", ")");
 }
 
 void StripNormalizer::Normalize(const NormalizedChar* in, size_t n,
@@ -170,18 +169,21 @@ ReplaceNormalizer::ReplaceNormalizer(std::string pattern, std::string content)
       pattern_(DecodeUtf8String(pattern_utf8_)),
       content_(DecodeUtf8String(content_utf8_)) {}
 
-absl::StatusOr<std::unique_ptr<Normalizer>> ReplaceNormalizer::FromJson(
-    const nlohmann::json& j, absl::string_view source) {
+absl::StatusOr<std::unique_ptr<Normalizer>> ReplaceNormalizer::FromJson(const nlohmann::json& j,
+                                                                        absl::string_view source) {
   constexpr absl::string_view kWhere = "normalizer (Replace)";
   ATTN_RETURN_IF_ERROR(CheckKeys(j, {"type", "pattern", "content"}, source, kWhere));
   const auto p = j.find("pattern");
   if (p == j.end() || !p->is_object() || p->size() != 1) {
-    return Err(source, absl::StrCat(kWhere, ".pattern must be {\"String\": ...} or {\"Regex\": ...}"));
+    return Err(source,
+               absl::StrCat(kWhere, ".pattern must be {\"String\": ...} or {\"Regex\": ...}"));
   }
   if (p->contains("Regex")) {
-    return Err(source, absl::StrCat(kWhere, ".pattern: Replace with a Regex pattern is not supported yet"));
+    return Err(source,
+               absl::StrCat(kWhere, ".pattern: Replace with a Regex pattern is not supported yet"));
   }
-  ATTN_ASSIGN_OR_RETURN(std::string pattern, GetUtf8(*p, "String", source, absl::StrCat(kWhere, ".pattern")));
+  ATTN_ASSIGN_OR_RETURN(std::string pattern,
+                        GetUtf8(*p, "String", source, absl::StrCat(kWhere, ".pattern")));
   if (pattern.empty()) {
     // An empty regex matches between every two characters; nobody writes it, and we would have
     // to reproduce the regex crate's empty-match iteration.
@@ -221,8 +223,8 @@ void ReplaceNormalizer::Normalize(const NormalizedChar* in, size_t n,
 PrependNormalizer::PrependNormalizer(std::string prepend)
     : prepend_utf8_(std::move(prepend)), prepend_(DecodeUtf8String(prepend_utf8_)) {}
 
-absl::StatusOr<std::unique_ptr<Normalizer>> PrependNormalizer::FromJson(
-    const nlohmann::json& j, absl::string_view source) {
+absl::StatusOr<std::unique_ptr<Normalizer>> PrependNormalizer::FromJson(const nlohmann::json& j,
+                                                                        absl::string_view source) {
   constexpr absl::string_view kWhere = "normalizer (Prepend)";
   ATTN_RETURN_IF_ERROR(CheckKeys(j, {"type", "prepend"}, source, kWhere));
   ATTN_ASSIGN_OR_RETURN(std::string prepend, GetUtf8(j, "prepend", source, kWhere));

@@ -21,7 +21,8 @@ absl::StatusOr<MetaspaceOptions> MetaspaceOptions::FromJson(const nlohmann::json
       j, {"type", "replacement", "prepend_scheme", "split", "add_prefix_space", "str_rep"}, source,
       where));
   MetaspaceOptions o;
-  ATTN_ASSIGN_OR_RETURN(std::string rep, tokenizer_json::GetString(j, "replacement", source, where));
+  ATTN_ASSIGN_OR_RETURN(std::string rep,
+                        tokenizer_json::GetString(j, "replacement", source, where));
   if (!unicode::ValidateUtf8(rep).ok() || DecodeUtf8String(rep).size() != 1) {
     return Err(source, absl::StrCat(where, ".replacement must be one character; was '", rep, "'"));
   }
@@ -35,8 +36,10 @@ absl::StatusOr<MetaspaceOptions> MetaspaceOptions::FromJson(const nlohmann::json
     } else if (s == "never") {
       o.prepend_scheme = PrependScheme::kNever;
     } else {
-      return Err(source, absl::StrCat(where, ".prepend_scheme must be \"always\", \"first\" or "
-                                             "\"never\"; was ", it->dump()));
+      return Err(source, absl::StrCat(where,
+                                      ".prepend_scheme must be \"always\", \"first\" or "
+                                      "\"never\"; was ",
+                                      it->dump()));
     }
   }
   ATTN_ASSIGN_OR_RETURN(const bool add_prefix_space,
@@ -45,7 +48,8 @@ absl::StatusOr<MetaspaceOptions> MetaspaceOptions::FromJson(const nlohmann::json
     // As the Rust crate: the scheme defaults to "always" first, so add_prefix_space=false needs
     // an explicit "never".
     if (o.prepend_scheme != PrependScheme::kNever) {
-      return Err(source, absl::StrCat(where, ": add_prefix_space does not match declared prepend_scheme"));
+      return Err(source,
+                 absl::StrCat(where, ": add_prefix_space does not match declared prepend_scheme"));
     }
     o.prepend_scheme = PrependScheme::kNever;
   }
@@ -102,9 +106,9 @@ void Metaspace::RewriteAndSplit(const NormalizedString& s, uint32_t begin, uint3
   // prepended character carries the range of the first character.
   const char32_t c0 = s.chars[begin].cp == U' ' ? rep : s.chars[begin].cp;
   const bool prepend =
-      c0 != rep && (options_.prepend_scheme == MetaspaceOptions::PrependScheme::kAlways ||
-                    (options_.prepend_scheme == MetaspaceOptions::PrependScheme::kFirst &&
-                     at_input_start));
+      c0 != rep &&
+      (options_.prepend_scheme == MetaspaceOptions::PrependScheme::kAlways ||
+       (options_.prepend_scheme == MetaspaceOptions::PrependScheme::kFirst && at_input_start));
   if (prepend) out.chars.push_back({rep, s.chars[begin].start, s.chars[begin].end});
   for (uint32_t i = begin; i < end; ++i) {
     NormalizedChar c = s.chars[i];

@@ -47,9 +47,8 @@ class Metaspace final : public PreTokenizer {
   void PreTokenize(const NormalizedString& s, uint32_t begin, uint32_t end,
                    std::vector<CharSpan>& words) const override;
   bool rewrites() const override { return true; }
-  void RewriteAndSplit(const NormalizedString& s, uint32_t begin, uint32_t end,
-                       bool at_input_start, NormalizedString& out,
-                       std::vector<CharSpan>& words) const override;
+  void RewriteAndSplit(const NormalizedString& s, uint32_t begin, uint32_t end, bool at_input_start,
+                       NormalizedString& out, std::vector<CharSpan>& words) const override;
   std::string Describe() const override;
 
   const MetaspaceOptions& options() const { return options_; }

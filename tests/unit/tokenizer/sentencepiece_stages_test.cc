@@ -72,11 +72,16 @@ json UnigramJson(json vocab, json unk_id = 0, bool byte_fallback = false) {
     for (auto it = vocab.begin(); it != vocab.end(); ++it) pairs.push_back({it.key(), it.value()});
     vocab = std::move(pairs);
   }
-  return {{"model", {{"type", "Unigram"}, {"unk_id", unk_id}, {"vocab", vocab},
-                     {"byte_fallback", byte_fallback}}},
+  return {{"model",
+           {{"type", "Unigram"},
+            {"unk_id", unk_id},
+            {"vocab", vocab},
+            {"byte_fallback", byte_fallback}}},
           {"normalizer", nullptr},
           {"pre_tokenizer",
-           {{"type", "Metaspace"}, {"replacement", "\u2581"}, {"prepend_scheme", "always"},
+           {{"type", "Metaspace"},
+            {"replacement", "\u2581"},
+            {"prepend_scheme", "always"},
             {"split", true}}},
           {"post_processor", nullptr},
           {"decoder", nullptr},
@@ -86,13 +91,14 @@ json UnigramJson(json vocab, json unk_id = 0, bool byte_fallback = false) {
 // --- Normalizers -----------------------------------------------------------------------------
 
 TEST(SimpleNormalizersTest, MatchTheReference) {
-  auto seq = MakeNormalizer({{"type", "Sequence"},
-                             {"normalizers",
-                              {{{"type", "Lowercase"}},
-                               {{"type", "Strip"}, {"strip_left", true}, {"strip_right", false}}}}});
+  auto seq =
+      MakeNormalizer({{"type", "Sequence"},
+                      {"normalizers",
+                       {{{"type", "Lowercase"}},
+                        {{"type", "Strip"}, {"strip_left", true}, {"strip_right", false}}}}});
   EXPECT_EQ(Normalize(*seq, "  \u0130STANBUL  "), "i\u0307stanbul  ");  // reference
-  auto rep = MakeNormalizer(
-      {{"type", "Replace"}, {"pattern", {{"String", "aa"}}}, {"content", "b"}});
+  auto rep =
+      MakeNormalizer({{"type", "Replace"}, {"pattern", {{"String", "aa"}}}, {"content", "b"}});
   EXPECT_EQ(Normalize(*rep, "aaaaa"), "bba");  // reference
   auto acc = MakeNormalizer({{"type", "StripAccents"}});
   EXPECT_EQ(Normalize(*acc, "e\u0301\u0903\u20dd"), "e");  // Mn, Mc, Me: reference
@@ -102,8 +108,8 @@ TEST(SimpleNormalizersTest, MatchTheReference) {
 
 TEST(SimpleNormalizersTest, InsertedCharactersTakeTheRangeOfTheCharacterTheyReplace) {
   std::vector<NormalizedChar> c;
-  auto rep = MakeNormalizer(
-      {{"type", "Replace"}, {"pattern", {{"String", "ab"}}}, {"content", "xyz"}});
+  auto rep =
+      MakeNormalizer({{"type", "Replace"}, {"pattern", {{"String", "ab"}}}, {"content", "xyz"}});
   EXPECT_EQ(Normalize(*rep, "cab", &c), "cxyz");
   ASSERT_EQ(c.size(), 4u);
   EXPECT_EQ(c[1].start, 2u);  // the range of 'b', the match's last character
@@ -111,7 +117,7 @@ TEST(SimpleNormalizersTest, InsertedCharactersTakeTheRangeOfTheCharacterTheyRepl
   auto pre = MakeNormalizer({{"type", "Prepend"}, {"prepend", "\u2581\u2581"}});
   EXPECT_EQ(Normalize(*pre, "\u00e9a", &c), "\u2581\u2581\u00e9a");
   EXPECT_EQ(c[0].start, 0u);
-  EXPECT_EQ(c[1].end, 2u);  // the range of 'é'
+  EXPECT_EQ(c[1].end, 2u);             // the range of 'é'
   EXPECT_EQ(Normalize(*pre, ""), "");  // nothing to prepend to
 }
 
@@ -152,10 +158,9 @@ TEST(PrecompiledTest, CorruptBlobsAreLoadErrors) {
   truncated.resize(10);
   EXPECT_THAT(std::string(PrecompiledNormalizer::Create(truncated, "f").status().message()),
               HasSubstr("claims 12 bytes but only 6 follow"));
-  EXPECT_THAT(std::string(PrecompiledNormalizer::Create(Blob({0}, "a\xff\0"), "f")
-                              .status()
-                              .message()),
-              HasSubstr("not UTF-8"));
+  EXPECT_THAT(
+      std::string(PrecompiledNormalizer::Create(Blob({0}, "a\xff\0"), "f").status().message()),
+      HasSubstr("not UTF-8"));
   json j = UnigramJson({{"<unk>", 0.0}});
   j["normalizer"] = {{"type", "Precompiled"}, {"precompiled_charsmap", "!!!"}};
   EXPECT_THAT(LoadError(j), HasSubstr("normalizer (Precompiled).precompiled_charsmap is not "
@@ -185,10 +190,10 @@ TEST(PrecompiledTest, ShortestKeyWinsAndRemovalsShiftAlignments) {
   // A two-level trie by hand: root offset 0; 'a' (0x61) at unit 0x61 with a leaf whose value
   // (at 0x61 ^ offset) is string 0 "X"; the replacement of "a" is "X".
   std::vector<uint32_t> units(256, 0);
-  const uint32_t offset = 1 << 10;  // Offset() of a unit = its bits 10.. (no shift bit)
-  units[0] = 0;                     // root: children at label ^ 0
+  const uint32_t offset = 1 << 10;         // Offset() of a unit = its bits 10.. (no shift bit)
+  units[0] = 0;                            // root: children at label ^ 0
   units[0x61] = 0x61 | (1 << 8) | offset;  // label 'a', has_leaf, child base 0x61 ^ 1
-  units[0x61 ^ 1] = 0;                      // the leaf's value: string offset 0
+  units[0x61 ^ 1] = 0;                     // the leaf's value: string offset 0
   auto p = PrecompiledNormalizer::Create(Blob(units, std::string("X\0", 2)), "f");
   ASSERT_TRUE(p.ok()) << p.status();
   absl::string_view r;
@@ -209,20 +214,24 @@ TEST(PrecompiledTest, ShortestKeyWinsAndRemovalsShiftAlignments) {
 
 TEST(MetaspaceTest, OptionsFollowTheRustCrate) {
   auto o = MetaspaceOptions::FromJson(
-      {{"type", "Metaspace"}, {"replacement", "_"}, {"add_prefix_space", true}}, "f", "pre_tokenizer");
+      {{"type", "Metaspace"}, {"replacement", "_"}, {"add_prefix_space", true}}, "f",
+      "pre_tokenizer");
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->prepend_scheme, MetaspaceOptions::PrependScheme::kAlways);
   EXPECT_TRUE(o->split);
   // add_prefix_space=false needs an explicit "never" (the scheme defaults to "always").
   o = MetaspaceOptions::FromJson(
-      {{"type", "Metaspace"}, {"replacement", "_"}, {"add_prefix_space", false}}, "f", "pre_tokenizer");
+      {{"type", "Metaspace"}, {"replacement", "_"}, {"add_prefix_space", false}}, "f",
+      "pre_tokenizer");
   EXPECT_THAT(std::string(o.status().message()),
               HasSubstr("add_prefix_space does not match declared prepend_scheme"));
-  o = MetaspaceOptions::FromJson({{"type", "Metaspace"}, {"replacement", "ab"}}, "f", "pre_tokenizer");
+  o = MetaspaceOptions::FromJson({{"type", "Metaspace"}, {"replacement", "ab"}}, "f",
+                                 "pre_tokenizer");
   EXPECT_THAT(std::string(o.status().message()),
               HasSubstr("pre_tokenizer (Metaspace).replacement must be one character"));
   o = MetaspaceOptions::FromJson(
-      {{"type", "Metaspace"}, {"replacement", "_"}, {"prepend_scheme", "sometimes"}}, "f", "decoder");
+      {{"type", "Metaspace"}, {"replacement", "_"}, {"prepend_scheme", "sometimes"}}, "f",
+      "decoder");
   EXPECT_THAT(std::string(o.status().message()), HasSubstr("decoder (Metaspace).prepend_scheme"));
 }
 
@@ -252,7 +261,8 @@ std::vector<std::pair<std::string, double>> V(
   return out;
 }
 
-std::vector<std::tuple<int32_t, uint32_t, uint32_t>> Segment(const Unigram& m, const std::string& w) {
+std::vector<std::tuple<int32_t, uint32_t, uint32_t>> Segment(const Unigram& m,
+                                                             const std::string& w) {
   NormalizedString s;
   AppendOriginalChars(w, 0, w.size(), s.chars);
   s.SyncUtf8();
@@ -266,8 +276,14 @@ std::vector<std::tuple<int32_t, uint32_t, uint32_t>> Segment(const Unigram& m, c
 
 TEST(UnigramTest, BestSegmentationAndFusedUnknowns) {
   // The Rust crate's own test vocabulary (model.rs test_encode2 style).
-  auto m = Unigram::Create(V({{"<unk>", 0}, {"ab", -0.1}, {"cd", -0.1}, {"abc", -0.1},
-                               {"a", -0.1}, {"b", -0.1}, {"c", -0.1}, {"d", -0.1}}),
+  auto m = Unigram::Create(V({{"<unk>", 0},
+                              {"ab", -0.1},
+                              {"cd", -0.1},
+                              {"abc", -0.1},
+                              {"a", -0.1},
+                              {"b", -0.1},
+                              {"c", -0.1},
+                              {"d", -0.1}}),
                            0, false, "f");
   ASSERT_TRUE(m.ok()) << m.status();
   using T = std::tuple<int32_t, uint32_t, uint32_t>;
@@ -288,8 +304,8 @@ TEST(UnigramTest, ByteFallbackNeedsEveryByte) {
   ASSERT_TRUE(m.ok());
   using T = std::tuple<int32_t, uint32_t, uint32_t>;
   // 'é' = C3 A9: two byte pieces, both with the range of the character.
-  EXPECT_THAT(Segment(**m, "a\u00e9"), ElementsAre(T{1, 0, 1}, T{2 + 0xC3 - 1, 1, 2},
-                                              T{2 + 0xA9 - 1, 1, 2}));
+  EXPECT_THAT(Segment(**m, "a\u00e9"),
+              ElementsAre(T{1, 0, 1}, T{2 + 0xC3 - 1, 1, 2}, T{2 + 0xA9 - 1, 1, 2}));
   // U+0400 = D0 80: <0x80> is missing, so the whole run is <unk>.
   EXPECT_THAT(Segment(**m, "\u0400"), ElementsAre(T{0, 0, 1}));
 }
@@ -358,8 +374,10 @@ TEST(SentencePieceDecodersTest, MatchTheReference) {
             "\uFFFD\uFFFD\uFFFDa\u20AC");  // reference
   auto strip = MakeDecoder({{"type", "Strip"}, {"content", " "}, {"start", 2}, {"stop", 0}});
   EXPECT_EQ(strip->Decode({" ", "  a ", "   b"}), "a  b");  // reference
-  auto ms = MakeDecoder({{"type", "Metaspace"}, {"replacement", "\u2581"},
-                         {"prepend_scheme", "always"}, {"split", true}});
+  auto ms = MakeDecoder({{"type", "Metaspace"},
+                         {"replacement", "\u2581"},
+                         {"prepend_scheme", "always"},
+                         {"split", true}});
   EXPECT_EQ(ms->Decode({"\u2581a\u2581b", "\u2581c"}), "ab c");  // reference
   // Where the Rust crate panics (stop past an empty token), the cut just stops.
   auto stop = MakeDecoder({{"type", "Strip"}, {"content", "x"}, {"start", 1}, {"stop", 3}});
