@@ -10,6 +10,7 @@
 // "token_embeddings" (one list per token), "offsets" ([[start, end], ...]), lowercase enum and
 // dtype names, numbers as numbers.
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <tuple>
 #include <iostream>
@@ -17,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include <grpc/support/log.h>
 #include <nlohmann/json.hpp>
 
 #include "absl/flags/flag.h"
@@ -39,6 +41,9 @@ ABSL_FLAG(std::string, cert, "", "PEM client certificate (mutual TLS; with --key
 ABSL_FLAG(std::string, key, "", "PEM client key (mutual TLS; with --cert)");
 ABSL_FLAG(std::string, server_name, "", "TLS name to expect instead of the target's host");
 ABSL_FLAG(std::string, api_key, "", "API key, sent as 'authorization: Bearer KEY'");
+ABSL_FLAG(std::string, request_id, "",
+          "sent as x-request-id: the server's access log and errors carry it (1-128 of "
+          "A-Z a-z 0-9 - _ . : /; default: the server makes one)");
 ABSL_FLAG(int, timeout_ms, 60000, "per-call deadline in ms (0 = none)");
 ABSL_FLAG(std::string, service, "", "the service to check ('' = the whole server)");
 // embed
@@ -73,9 +78,20 @@ using nlohmann::json;
 const std::vector<std::string> kConnectionFlags = {
     "target", "tls", "ca", "cert", "key", "server_name", "api_key", "timeout_ms"};
 
+// ... and every command that makes single calls: the request id to log them under.
 std::vector<std::string> With(std::vector<std::string> own) {
   std::vector<std::string> all = kConnectionFlags;
+  all.push_back("request_id");
   all.insert(all.end(), own.begin(), own.end());
+  return all;
+}
+
+std::vector<std::string> LoadFlags() {
+  std::vector<std::string> all = kConnectionFlags;
+  for (const char* f : {"concurrency", "rate", "lengths", "inputs_per_request", "duration",
+                        "warmup", "text", "channels", "json"}) {
+    all.push_back(f);
+  }
   return all;
 }
 
@@ -99,15 +115,14 @@ ProgramSpec Program() {
        "\"offsets\": [[start, end], ...], \"num_tokens\": N}, or {\"error\": \"line N ...\"}.",
        With({"truncate", "text_pair"})},
       {"info", "the model, its sizes and defaults, and the server's limits (JSON)",
-       "attnserve-cli info [flags]", kConnectionFlags},
+       "attnserve-cli info [flags]", With({})},
       {"health", "SERVING / NOT_SERVING; exit code 0 only when SERVING",
        "attnserve-cli health [flags]", With({"service"})},
       {"load", "load generator: closed loop (--concurrency) or open loop (--rate)",
        "attnserve-cli load [flags]\n\n"
        "Sends random token ids (or words, --text) at each level and prints throughput and\n"
        "latency percentiles per level.",
-       With({"concurrency", "rate", "lengths", "inputs_per_request", "duration", "warmup", "text",
-             "channels", "json"})},
+       LoadFlags()},
   };
   p.version = [] { return VersionText("attnserve-cli"); };
   return p;
@@ -148,6 +163,7 @@ absl::StatusOr<ClientOptions> OptionsFromFlags(int channel_id = 0) {
     *dst = *std::move(pem);
   }
   o.api_key = absl::GetFlag(FLAGS_api_key);
+  o.request_id = absl::GetFlag(FLAGS_request_id);
   const int timeout = absl::GetFlag(FLAGS_timeout_ms);
   o.timeout = timeout > 0 ? absl::Milliseconds(timeout) : absl::InfiniteDuration();
   o.channel_id = channel_id;
@@ -510,8 +526,14 @@ int Load(EmbedderClient& client) {
 }  // namespace
 }  // namespace attnserve::client
 
+// gRPC's own log lines ("E1202 ... Handshake failed with fatal error ...") say what the failed
+// call's status already says, and the CLI adds which side refused what; they stay out of the
+// terminal unless GRPC_VERBOSITY asks for gRPC's logging.
+void DropGrpcLog(gpr_log_func_args*) {}
+
 int main(int argc, char** argv) {
   using namespace attnserve::client;  // NOLINT
+  if (std::getenv("GRPC_VERBOSITY") == nullptr) gpr_set_log_function(&DropGrpcLog);
   const attnserve::ProgramSpec program = Program();
   const attnserve::CommandSpec* spec = nullptr;
   std::vector<std::string> args = attnserve::ParseCommandLine(program, argc, argv, &spec);

@@ -9,6 +9,7 @@ Tests: startup_failures, serve_and_drain, metrics_prometheus (Python stdlib only
 """
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -385,6 +386,17 @@ def access_log():
             fail(f"empty text: {e.code()}")
     stub.Tokenize(pb.TokenizeRequest(inputs=[pb.Input(text="hello world")]), timeout=10)
     channel.close()
+    # attnserve-cli sends --request-id; a failed call's message ends with the id the server used
+    # (the client's, or the one the server made).
+    cli(s.port, "--request-id", "cli-req-1", "embed", "--dimensions", "2", "hello")
+    r = cli(s.port, "--request-id", "cli-req-2", "embed", "--ids", "[101, 999999, 102]",
+            check=False)
+    if r.returncode != 1 or not r.stderr.rstrip().endswith("[request id cli-req-2]"):
+        fail(f"the CLI's error does not end with its request id: {r.stderr}")
+    r = cli(s.port, "embed", "--ids", "[101, 999999, 102]", check=False)
+    made_for_cli = re.search(r"\[request id ([0-9a-f]{16})\]$", r.stderr.rstrip())
+    if not made_for_cli:
+        fail(f"no server-made request id in the CLI's error: {r.stderr}")
     if s.stop() != 0:
         fail("exit code after SIGTERM: " + s.output())
     log = s.output()
@@ -405,8 +417,12 @@ def access_log():
     bad = by_id.get("e2e-bad") or fail(f"no line for e2e-bad: {calls}")
     if bad["code"] != "INVALID_ARGUMENT" or "empty text" not in bad["error"]:
         fail(f"refused call's line: {bad}")
-    if sorted(r["rpc"] for r in calls) != ["Embed", "Embed", "Embed", "Tokenize"] + \
-            ["Info"] * (len(calls) - 4):  # the CLI's health probes are not calls of ours
+    for rid, code in (("cli-req-1", "OK"), ("cli-req-2", "INVALID_ARGUMENT"),
+                      (made_for_cli.group(1), "INVALID_ARGUMENT")):
+        if by_id.get(rid, {}).get("code") != code:
+            fail(f"no {code} line for the CLI's call {rid}: {calls}")
+    if sorted(r["rpc"] for r in calls) != ["Embed"] * 6 + ["Tokenize"] + \
+            ["Info"] * (len(calls) - 7):  # the CLI's health probes are not calls of ours
         fail(f"want one line per call: {calls}")
     banner = next(r for r in map(json.loads, log.splitlines()) if r.get("event") == "serving")
     if banner["port"] != s.port or banner["model"] != "demo" or banner["compute_dtype"] != "fp32":
