@@ -488,6 +488,14 @@ def security():
     if not handshake("tls1_2") or not handshake("tls1_3"):
         fail("the server refused TLS 1.2 / 1.3")
     t.stop()
+    # gRPC's own log lines go through the server's logger, as one warning naming the cause
+    # (never gRPC's "E1202 12:00:00.000 ssl_transport_security.cc:1501] ..." format).
+    log = t.output()
+    if re.search(r"^[EWID]\d{4} ", log, re.M):
+        fail("a gRPC log line in its own format reached the server's log: " + log)
+    if "W TLS handshake failed: a client offered only TLS versions the server does not accept" \
+            not in log:
+        fail("the refused TLS 1.1 handshake is not logged as the server's warning: " + log)
     shutil.rmtree(work)
     print("ok: SIGHUP reloads the keys (a bad file keeps them), no key in the log; "
           "TLS 1.0/1.1 refused, 1.2/1.3 accepted")
