@@ -35,6 +35,9 @@ DEVELOP=(
   git clang libclang-rt-14-dev libomp-14-dev libgtest-dev libgmock-dev libbenchmark-dev
   # test tools
   python3 ca-certificates openssl
+  # the reference virtualenv of scripts/install-references.sh (Hugging Face tokenizers from
+  # PyPI) and the Unicode data files its corpus generator reads (Scripts.txt)
+  python3-venv unicode-data
   # clients: the Python client's runtime (stubs come from protoc + grpc_python_plugin above)
   python3-grpcio python3-protobuf
   # load-sweep plots (scripts/plot_load.py), manifest checks (python3-yaml), and a real
