@@ -170,6 +170,15 @@ absl::StatusOr<v1::TokenizeResponse> EmbedderClient::Tokenize(const v1::Tokenize
   return response;
 }
 
+absl::StatusOr<v1::DecodeResponse> EmbedderClient::Decode(const v1::DecodeRequest& request) {
+  grpc::ClientContext context;
+  PrepareContext(context);
+  v1::DecodeResponse response;
+  grpc::Status s = stub_->Decode(&context, request, &response);
+  if (!s.ok()) return Failed(s, context);
+  return response;
+}
+
 absl::StatusOr<v1::InfoResponse> EmbedderClient::Info() {
   grpc::ClientContext context;
   PrepareContext(context);

@@ -68,6 +68,7 @@ class EmbedderClient {
 
   absl::StatusOr<v1::EmbedResponse> Embed(const v1::EmbedRequest& request);
   absl::StatusOr<v1::TokenizeResponse> Tokenize(const v1::TokenizeRequest& request);
+  absl::StatusOr<v1::DecodeResponse> Decode(const v1::DecodeRequest& request);
   absl::StatusOr<v1::InfoResponse> Info();
   // The health status of `service` ("" = the server as a whole).
   absl::StatusOr<grpc::health::v1::HealthCheckResponse::ServingStatus> Health(

@@ -2,6 +2,7 @@
 //   attnserve-cli --target localhost:50051 embed "first text" "second text"
 //   attnserve-cli embed --ids "[101, 7592, 102]"
 //   attnserve-cli tokenize "Hello, world!"
+//   attnserve-cli decode "[101, 7592, 102]"
 //   attnserve-cli info | health
 //   attnserve-cli load --concurrency 1,4,16 --lengths 16:256 --duration 10 [--json]
 //   attnserve-cli load --rate 200,400 --lengths 16:16
@@ -53,6 +54,7 @@ ABSL_FLAG(int, dimensions, 0, "keep the first N dimensions (Matryoshka); 0 = all
 ABSL_FLAG(bool, token_embeddings, false, "also return every token's vector (token_embeddings)");
 ABSL_FLAG(bool, truncate, false, "cut over-long inputs instead of failing");
 ABSL_FLAG(std::string, text_pair, "", "second segment for every text");
+ABSL_FLAG(bool, keep_special_tokens, false, "keep special tokens such as [CLS] in the text");
 ABSL_FLAG(bool, ids, false,
           "inputs are token ids, used as given (no special tokens added): each argument or "
           "stdin line is a JSON array [101, 7592, 102], a list 101,7592,102 (commas or "
@@ -114,6 +116,11 @@ ProgramSpec Program() {
        "Prints one line per input: {\"ids\": [...], \"type_ids\": [...], \"tokens\": [...],\n"
        "\"offsets\": [[start, end], ...], \"num_tokens\": N}, or {\"error\": \"line N ...\"}.",
        With({"truncate", "text_pair"})},
+      {"decode", "token ids back to text, one JSON line per input",
+       "attnserve-cli decode [flags] [IDS...]   (no IDS: one input per stdin line)\n\n"
+       "Each input is token ids: [101, 7592, 102], 101,7592,102 or {\"ids\": [...]}.\n"
+       "Prints one line per input: {\"text\": \"...\"}, or {\"error\": \"line N ...\"}.",
+       With({"keep_special_tokens"})},
       {"info", "the model, its sizes and defaults, and the server's limits (JSON)",
        "attnserve-cli info [flags]", With({})},
       {"health", "SERVING / NOT_SERVING; exit code 0 only when SERVING",
@@ -435,6 +442,29 @@ int Tokenize(EmbedderClient& client, const std::vector<std::string>& args) {
   return any_error ? 1 : 0;
 }
 
+int Decode(EmbedderClient& client, const std::vector<std::string>& args) {
+  v1::DecodeRequest req;
+  req.set_skip_special_tokens(!absl::GetFlag(FLAGS_keep_special_tokens));
+  const Inputs inputs = BuildInputs(RawInputs(args), /*ids=*/true);
+  for (const v1::Input& in : inputs.inputs) *req.add_inputs() = in.token_ids();
+  v1::DecodeResponse resp;
+  if (req.inputs_size() > 0) {
+    auto r = client.Decode(req);
+    if (!r.ok()) return Fail(absl::StrCat("Decode: ", r.status().ToString()));
+    resp = *std::move(r);
+  }
+  bool any_error = false;
+  for (size_t i = 0; i < inputs.index.size(); ++i) {
+    if (inputs.index[i] < 0) {
+      any_error = true;
+      std::printf("%s\n", Dump(json{{"error", inputs.errors[i]}}).c_str());
+    } else {
+      std::printf("%s\n", Dump(json{{"text", resp.texts(inputs.index[i])}}).c_str());
+    }
+  }
+  return any_error ? 1 : 0;
+}
+
 // Info in the vocabulary; dtypes lowercase whatever the server sent (older servers: "F32").
 json InfoJson(const v1::InfoResponse& info) {
   json j = MessageJson(info);
@@ -538,7 +568,7 @@ int main(int argc, char** argv) {
   const attnserve::CommandSpec* spec = nullptr;
   std::vector<std::string> args = attnserve::ParseCommandLine(program, argc, argv, &spec);
   const std::string& command = spec->name;
-  if (command != "embed" && command != "tokenize" && !args.empty()) {
+  if (command != "embed" && command != "tokenize" && command != "decode" && !args.empty()) {
     return Fail(absl::StrCat(command, ": unexpected argument '", args[0], "'"), 2);
   }
   auto options = OptionsFromFlags();
@@ -547,6 +577,7 @@ int main(int argc, char** argv) {
   if (!client.ok()) return Fail(std::string(client.status().message()));
   if (command == "embed") return Embed(**client, args);
   if (command == "tokenize") return Tokenize(**client, args);
+  if (command == "decode") return Decode(**client, args);
   if (command == "info") {
     auto info = (*client)->Info();
     if (!info.ok()) return Fail(absl::StrCat("Info: ", info.status().ToString()));

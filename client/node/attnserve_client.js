@@ -295,6 +295,13 @@ class EmbedderClient {
     return this.unary(this.embedder, 'Tokenize', request, { timeoutMs, requestId });
   }
 
+  // Decode: resolves to the text of each array of token ids.
+  async decode(idsLists, { skipSpecialTokens = true, timeoutMs, requestId } = {}) {
+    const request = { inputs: idsLists.map((ids) => ({ ids })), skip_special_tokens: skipSpecialTokens };
+    const response = await this.unary(this.embedder, 'Decode', request, { timeoutMs, requestId });
+    return response.texts;
+  }
+
   info({ timeoutMs, requestId } = {}) {
     return this.unary(this.embedder, 'Info', {}, { timeoutMs, requestId });
   }

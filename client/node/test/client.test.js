@@ -133,6 +133,21 @@ describe('plaintext server', () => {
   });
 });
 
+describe('decode', () => {
+  let client;
+  before(() => { client = new EmbedderClient(TARGET, { timeoutMs: 30000 }); });
+  after(() => client.close());
+
+  test('gives back the tokenized text', async () => {
+    const ids = (await client.tokenizeObjects(['Hello, world!', 'two'])).map((t) => t.ids);
+    assert.deepEqual(await client.decode(ids), ['hello, world!', 'two']);
+    assert.deepEqual(await client.decode(ids.slice(0, 1), { skipSpecialTokens: false }),
+      ['[CLS] hello, world! [SEP]']);
+    await assert.rejects(client.decode([[101, 1 << 20]]),
+      (err) => err.code === status.INVALID_ARGUMENT && /outside the vocabulary/.test(err.message));
+  });
+});
+
 describe('request ids', () => {
   let client;
   before(() => { client = new EmbedderClient(TARGET, { timeoutMs: 30000 }); });

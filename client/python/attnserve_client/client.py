@@ -378,6 +378,12 @@ class EmbedderClient:
         )
         return self._call(self._stub.Tokenize, request, timeout, request_id)
 
+    def decode(self, ids_lists, *, skip_special_tokens=True, timeout=None, request_id=None):
+        """Decode: the text of each list of token ids (as the tokenizer.json decoder gives it)."""
+        request = pb.DecodeRequest(inputs=[pb.TokenIds(ids=list(ids)) for ids in ids_lists],
+                                   skip_special_tokens=skip_special_tokens)
+        return list(self._call(self._stub.Decode, request, timeout, request_id).texts)
+
     def info(self, *, timeout=None, request_id=None):
         """Info: the model (id, sizes, defaults) and the server's batching limits."""
         return self._call(self._stub.Info, pb.InfoRequest(), timeout, request_id)

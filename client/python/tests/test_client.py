@@ -139,6 +139,16 @@ class PlaintextTest(unittest.TestCase):
                          ("mean", "fp32", "fp32"))
         self.assertIsInstance(info["batching"]["max_queued_tokens"], int)
 
+    def test_decode_gives_back_the_tokenized_text(self):
+        ids = [t["ids"] for t in self.client.tokenize_dicts(["Hello, world!", "two"])]
+        self.assertEqual(self.client.decode(ids), ["hello, world!", "two"])
+        self.assertEqual(self.client.decode(ids[:1], skip_special_tokens=False),
+                         ["[CLS] hello, world! [SEP]"])
+        with self.assertRaises(Error) as cm:
+            self.client.decode([[101, 1 << 20]])
+        self.assertEqual(cm.exception.code, grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("outside the vocabulary", cm.exception.details)
+
     def test_info_and_health(self):
         info = self.client.info()
         self.assertEqual((info.model_id, info.hidden_size, info.max_input_length),
