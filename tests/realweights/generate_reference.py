@@ -106,7 +106,7 @@ def main():
                           sentence_transformers=sentence_transformers.__version__,
                           torch=torch.__version__, transformers=transformers.__version__,
                           max_seq_length=max_len,
-                          dim=model.get_sentence_embedding_dimension())
+                          dim=model.get_embedding_dimension())
             f.write(json.dumps(header) + "\n")
             for t in texts:
                 features = tok([t], truncation=True, max_length=max_len)
