@@ -8,6 +8,11 @@
 #include "core/tokenizer/post_processors/bert_processing.h"
 #include "core/tokenizer/post_processors/template_processing.h"
 #include "core/tokenizer/pre_tokenizers/bert_pre_tokenizer.h"
+#include "core/tokenizer/pre_tokenizers/byte_level.h"
+#include "core/tokenizer/pre_tokenizers/punctuation.h"
+#include "core/tokenizer/pre_tokenizers/sequence.h"
+#include "core/tokenizer/pre_tokenizers/split.h"
+#include "core/tokenizer/pre_tokenizers/whitespace.h"
 
 namespace attnserve::core {
 
@@ -25,6 +30,13 @@ const StageRegistry<PreTokenizer>& PreTokenizerRegistry() {
       "pre_tokenizer", "",
       {
           {"BertPreTokenizer", &BertPreTokenizer::FromJson},
+          {"Split", &Split::FromJson},
+          {"ByteLevel", &ByteLevel::FromJson},
+          {"Sequence", &PreTokenizerSequence::FromJson},
+          {"Whitespace", &Whitespace::FromJson},
+          {"WhitespaceSplit", &WhitespaceSplit::FromJson},
+          {"Punctuation", &Punctuation::FromJson},
+          {"Digits", &Digits::FromJson},
       });
   return *r;
 }

@@ -24,6 +24,18 @@ class PreTokenizer {
   virtual void PreTokenize(const NormalizedString& s, uint32_t begin, uint32_t end,
                            std::vector<CharSpan>& words) const = 0;
 
+  // True for a pre-tokenizer that rewrites characters (ByteLevel: each UTF-8 byte becomes a
+  // character of its alphabet), or a Sequence holding one: the tokenizer then calls
+  // PreTokenizeInto, and the model sees the rewritten characters.
+  virtual bool rewrites() const { return false; }
+
+  // For rewrites(): the words of characters [begin, end) of `s`, rewritten: their characters
+  // are appended to out.chars (each with the original byte range of the character it came
+  // from) and `words` gets spans of `out`. Leaves out.utf8 / out.char_pos to the caller
+  // (out.SyncUtf8()). The default (a pre-tokenizer that rewrites nothing) copies the words.
+  virtual void PreTokenizeInto(const NormalizedString& s, uint32_t begin, uint32_t end,
+                               NormalizedString& out, std::vector<CharSpan>& words) const;
+
   virtual std::string Describe() const = 0;
 };
 

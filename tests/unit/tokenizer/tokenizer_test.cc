@@ -483,18 +483,18 @@ INSTANTIATE_TEST_SUITE_P(
                 "normalizer: unsupported option 'nfkc'"},
         BadFile{"normalizer_type", [](json& j) { j["normalizer"]["lowercase"] = "yes"; },
                 "normalizer.lowercase must be true or false"},
-        BadFile{"whitespace_pretokenizer",
+        BadFile{"unicode_scripts_pretokenizer",
                 [](json& j) {
-                  j["pre_tokenizer"] = {{"type", "Whitespace"}};
+                  j["pre_tokenizer"] = {{"type", "UnicodeScripts"}};
                 },
-                "pre_tokenizer 'Whitespace' is not supported"},
-        BadFile{"bytelevel_pretokenizer",
+                "pre_tokenizer 'UnicodeScripts' is not supported"},
+        BadFile{"two_bytelevel_pretokenizers",
                 [](json& j) {
-                  j["pre_tokenizer"] = {{"type", "ByteLevel"}, {"add_prefix_space", false}};
+                  j["pre_tokenizer"] = {{"type", "Sequence"},
+                                        {"pretokenizers",
+                                         {{{"type", "ByteLevel"}}, {{"type", "ByteLevel"}}}}};
                 },
-                "pre_tokenizer 'ByteLevel' is not supported"},
-        BadFile{"no_pretokenizer", [](json& j) { j["pre_tokenizer"] = nullptr; },
-                "pre_tokenizer 'null' is not supported"},
+                "only one may"},
         BadFile{"roberta_processing",
                 [](json& j) {
                   j["post_processor"] = {
