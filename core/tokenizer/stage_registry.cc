@@ -3,6 +3,8 @@
 #include "core/tokenizer/stage_registry.h"
 
 #include "core/tokenizer/decoders/wordpiece_decoder.h"
+#include "core/tokenizer/models/bpe.h"
+#include "core/tokenizer/models/word_level.h"
 #include "core/tokenizer/models/wordpiece.h"
 #include "core/tokenizer/normalizers/bert_normalizer.h"
 #include "core/tokenizer/post_processors/bert_processing.h"
@@ -46,6 +48,8 @@ const StageRegistry<TokenizerModel>& TokenizerModelRegistry() {
       "model type", "",
       {
           {"WordPiece", &WordPiece::FromJson},
+          {"BPE", &Bpe::FromJson},
+          {"WordLevel", &WordLevel::FromJson},
       });
   return *r;
 }
