@@ -2,12 +2,16 @@
 // is a static library, and the linker would drop a stage file nothing else refers to.
 #include "core/tokenizer/stage_registry.h"
 
+#include "core/tokenizer/decoders/byte_level_decoder.h"
 #include "core/tokenizer/decoders/wordpiece_decoder.h"
 #include "core/tokenizer/models/bpe.h"
 #include "core/tokenizer/models/word_level.h"
 #include "core/tokenizer/models/wordpiece.h"
 #include "core/tokenizer/normalizers/bert_normalizer.h"
 #include "core/tokenizer/post_processors/bert_processing.h"
+#include "core/tokenizer/post_processors/byte_level_processor.h"
+#include "core/tokenizer/post_processors/roberta_processing.h"
+#include "core/tokenizer/post_processors/sequence_processor.h"
 #include "core/tokenizer/post_processors/template_processing.h"
 #include "core/tokenizer/pre_tokenizers/bert_pre_tokenizer.h"
 #include "core/tokenizer/pre_tokenizers/byte_level.h"
@@ -60,6 +64,9 @@ const StageRegistry<PostProcessor>& PostProcessorRegistry() {
       {
           {"TemplateProcessing", &TemplateProcessing::FromJson},
           {"BertProcessing", &BertProcessing::FromJson},
+          {"ByteLevel", &ByteLevelProcessor::FromJson},
+          {"RobertaProcessing", &RobertaProcessing::FromJson},
+          {"Sequence", &SequenceProcessor::FromJson},
       });
   return *r;
 }
@@ -69,6 +76,7 @@ const StageRegistry<Decoder>& DecoderRegistry() {
       "decoder type", ", or null",
       {
           {"WordPiece", &WordPieceDecoder::FromJson},
+          {"ByteLevel", &ByteLevelDecoder::FromJson},
       });
   return *r;
 }

@@ -196,8 +196,9 @@ absl::StatusOr<Encoding> Tokenizer::Encode(absl::string_view text, const absl::s
   // allocation per word.
   thread_local Scratch scratch;
   TokenSequence seq[2];
-  EncodeSequence(text, options.return_tokens, seq[0], scratch);
-  if (pair != nullptr) EncodeSequence(*pair, options.return_tokens, seq[1], scratch);
+  const bool want_tokens = options.return_tokens || post_processor_->needs_tokens();
+  EncodeSequence(text, want_tokens, seq[0], scratch);
+  if (pair != nullptr) EncodeSequence(*pair, want_tokens, seq[1], scratch);
   // A huge input must not pin its buffers to the thread for good.
   if (scratch.norm.chars.capacity() > (size_t{1} << 16) ||
       scratch.norm.utf8.capacity() > (1u << 18) || scratch.pre.chars.capacity() > (1u << 18)) {

@@ -457,12 +457,14 @@ TEST_P(UnsupportedTokenizerJsonTest, IsALoadError) {
 INSTANTIATE_TEST_SUITE_P(
     Files, UnsupportedTokenizerJsonTest,
     ::testing::Values(
-        BadFile{
-            "bpe",
-            [](json& j) {
-              j["model"] = {{"type", "BPE"}, {"vocab", json::object()}, {"merges", json::array()}};
-            },
-            "model type 'BPE' is not supported"},
+        BadFile{"bpe_dropout",
+                [](json& j) {
+                  j["model"] = {{"type", "BPE"},
+                                {"dropout", 0.1},
+                                {"vocab", {{"a", 0}}},
+                                {"merges", json::array()}};
+                },
+                "dropout 0.1 is not supported"},
         BadFile{"unigram",
                 [](json& j) {
                   j["model"] = {{"type", "Unigram"}, {"vocab", json::array()}};
@@ -495,12 +497,14 @@ INSTANTIATE_TEST_SUITE_P(
                                          {{{"type", "ByteLevel"}}, {{"type", "ByteLevel"}}}}};
                 },
                 "only one may"},
-        BadFile{"roberta_processing",
+        BadFile{"roberta_processing_option",
                 [](json& j) {
-                  j["post_processor"] = {
-                      {"type", "RobertaProcessing"}, {"sep", {"</s>", 2}}, {"cls", {"<s>", 0}}};
+                  j["post_processor"] = {{"type", "RobertaProcessing"},
+                                         {"sep", {"</s>", 2}},
+                                         {"cls", {"<s>", 0}},
+                                         {"colour", 1}};
                 },
-                "post_processor type 'RobertaProcessing' is not supported"},
+                "unsupported option 'colour'"},
         BadFile{"template_without_a",
                 [](json& j) { j["post_processor"]["single"] = json::array(); },
                 "must hold $A once"},
