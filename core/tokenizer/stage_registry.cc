@@ -8,6 +8,7 @@
 #include "core/tokenizer/models/word_level.h"
 #include "core/tokenizer/models/wordpiece.h"
 #include "core/tokenizer/normalizers/bert_normalizer.h"
+#include "core/tokenizer/normalizers/unicode_normalizer.h"
 #include "core/tokenizer/post_processors/bert_processing.h"
 #include "core/tokenizer/post_processors/byte_level_processor.h"
 #include "core/tokenizer/post_processors/roberta_processing.h"
@@ -27,6 +28,10 @@ const StageRegistry<Normalizer>& NormalizerRegistry() {
       "normalizer type", ", or null",
       {
           {"BertNormalizer", &BertNormalizer::FromJson},
+          {"NFC", &UnicodeNormalizer::NfcFromJson},
+          {"NFD", &UnicodeNormalizer::NfdFromJson},
+          {"NFKC", &UnicodeNormalizer::NfkcFromJson},
+          {"NFKD", &UnicodeNormalizer::NfkdFromJson},
       });
   return *r;
 }
