@@ -86,7 +86,7 @@ def main():
             print(f"{name}: LOAD ERROR {proc.stderr.decode().strip()}")
             failed = True
             continue
-        ours = [json.loads(l) for l in proc.stdout.decode().splitlines()]
+        ours = [json.loads(l) for l in proc.stdout.decode().split("\n") if l]
         ref = Tokenizer.from_file(os.path.join(d, "tokenizer.json"))
         bad_ids = bad_offsets = errors = 0
         shown = 0
