@@ -193,7 +193,9 @@ void Bpe::Tokenize(const NormalizedString& s, absl::Span<const CharSpan> words,
     TokenizeWord(s.utf8, s.char_pos.data() + w.begin, w.end - w.begin, w.begin, out);
   }
   WordBuffers& b = Buffers();
-  if (b.symbols.capacity() > (size_t{1} << 16)) b = WordBuffers();
+  if (b.symbols.capacity() > (size_t{1} << 16) || b.heap.capacity() > (size_t{1} << 16)) {
+    b = WordBuffers();
+  }
 }
 
 void Bpe::TokenizeWord(absl::string_view utf8, const uint32_t* char_pos, uint32_t num_chars,

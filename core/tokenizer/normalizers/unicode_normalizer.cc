@@ -212,6 +212,7 @@ void UnicodeNormalizer::NormalizeRegion(const NormalizedChar* in, size_t n,
     }
     out.push_back(c);
   }
+  if (items.capacity() > (size_t{1} << 16)) std::vector<Item>().swap(items);
 }
 
 }  // namespace attnserve::core

@@ -95,6 +95,8 @@ void ByteLevel::PreTokenize(const NormalizedString& s, uint32_t begin, uint32_t 
   }
   RegexSegments(*re_, s, begin, end, /*invert=*/false, segs);
   EmitSplits(segs, SplitBehavior::kIsolated, scratch, words);
+  ShrinkIfHuge(segs);
+  ShrinkIfHuge(scratch);
 }
 
 void ByteLevel::PreTokenizeInto(const NormalizedString& s, uint32_t begin, uint32_t end,
@@ -127,6 +129,9 @@ void ByteLevel::PreTokenizeInto(const NormalizedString& s, uint32_t begin, uint3
     words.push_back({first, static_cast<uint32_t>(out.chars.size())});
   }
   if (prefixed.chars.capacity() > (size_t{1} << 16)) prefixed = NormalizedString();
+  ShrinkIfHuge(segs);
+  ShrinkIfHuge(scratch);
+  ShrinkIfHuge(split);
 }
 
 std::string ByteLevel::Describe() const {

@@ -12,6 +12,7 @@ void PreTokenizer::PreTokenizeInto(const NormalizedString& s, uint32_t begin, ui
     out.chars.insert(out.chars.end(), s.chars.begin() + w.begin, s.chars.begin() + w.end);
     words.push_back({first, static_cast<uint32_t>(out.chars.size())});
   }
+  ShrinkIfHuge(mine);
 }
 
 }  // namespace attnserve::core

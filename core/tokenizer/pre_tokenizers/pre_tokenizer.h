@@ -11,6 +11,13 @@
 
 namespace attnserve::core {
 
+// Frees a per-thread buffer that a huge input grew (more than 1 << 16 elements), so that one
+// 100 KB word does not pin its memory to the thread for good.
+template <typename Vector>
+void ShrinkIfHuge(Vector& v) {
+  if (v.capacity() > (size_t{1} << 16)) Vector().swap(v);
+}
+
 // Splits normalized text into words, which the model then tokenizes one by one. Emits spans of
 // characters, never copies: the words stay in the NormalizedString. Implementations are
 // immutable after creation and thread-safe; they own nothing but their options.

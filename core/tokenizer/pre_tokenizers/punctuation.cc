@@ -28,6 +28,8 @@ void Punctuation::PreTokenize(const NormalizedString& s, uint32_t begin, uint32_
       s, begin, end,
       [](char32_t c) { return (unicode::CachedCharFlags(c) & unicode::kPunctuation) != 0; }, segs);
   EmitSplits(segs, behavior_, scratch, words);
+  ShrinkIfHuge(segs);
+  ShrinkIfHuge(scratch);
 }
 
 absl::StatusOr<std::unique_ptr<PreTokenizer>> Digits::FromJson(const nlohmann::json& config,
@@ -55,6 +57,8 @@ void Digits::PreTokenize(const NormalizedString& s, uint32_t begin, uint32_t end
       segs);
   EmitSplits(segs, individual_digits_ ? SplitBehavior::kIsolated : SplitBehavior::kContiguous,
              scratch, words);
+  ShrinkIfHuge(segs);
+  ShrinkIfHuge(scratch);
 }
 
 }  // namespace attnserve::core

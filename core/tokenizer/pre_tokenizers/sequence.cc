@@ -59,6 +59,7 @@ void PreTokenizerSequence::SplitWith(size_t from, size_t to, const NormalizedStr
     for (const CharSpan& w : words) elements_[e]->PreTokenize(s, w.begin, w.end, next);
     words.swap(next);
   }
+  ShrinkIfHuge(next);
 }
 
 void PreTokenizerSequence::PreTokenize(const NormalizedString& s, uint32_t begin, uint32_t end,
@@ -69,6 +70,7 @@ void PreTokenizerSequence::PreTokenize(const NormalizedString& s, uint32_t begin
   mine.push_back({begin, end});
   SplitWith(0, elements_.size(), s, mine);
   words.insert(words.end(), mine.begin(), mine.end());
+  ShrinkIfHuge(mine);
 }
 
 void PreTokenizerSequence::PreTokenizeInto(const NormalizedString& s, uint32_t begin,
@@ -92,6 +94,8 @@ void PreTokenizerSequence::PreTokenizeInto(const NormalizedString& s, uint32_t b
     SplitWith(r + 1, elements_.size(), out, after);
   }
   words.insert(words.end(), after.begin(), after.end());
+  ShrinkIfHuge(before);
+  ShrinkIfHuge(after);
 }
 
 std::string PreTokenizerSequence::Describe() const {

@@ -53,6 +53,7 @@ void RegexSegments(const Regex& re, const NormalizedString& s, uint32_t begin, u
     prev = me;
   }
   if (prev != end) segs.push_back({prev, end, invert});
+  ShrinkIfHuge(matches);
 }
 
 void EmitSplits(absl::Span<const SplitSegment> segs, SplitBehavior behavior,
@@ -138,6 +139,8 @@ void Split::PreTokenize(const NormalizedString& s, uint32_t begin, uint32_t end,
   if (begin >= end) return;
   RegexSegments(*re_, s, begin, end, invert_, segs);
   EmitSplits(segs, behavior_, scratch, words);
+  ShrinkIfHuge(segs);
+  ShrinkIfHuge(scratch);
 }
 
 std::string Split::Describe() const {
