@@ -2,12 +2,24 @@
 // is a static library, and the linker would drop a stage file nothing else refers to.
 #include "core/tokenizer/stage_registry.h"
 
+#include "core/tokenizer/decoders/byte_level_decoder.h"
 #include "core/tokenizer/decoders/wordpiece_decoder.h"
+#include "core/tokenizer/models/bpe.h"
+#include "core/tokenizer/models/word_level.h"
 #include "core/tokenizer/models/wordpiece.h"
 #include "core/tokenizer/normalizers/bert_normalizer.h"
+#include "core/tokenizer/normalizers/unicode_normalizer.h"
 #include "core/tokenizer/post_processors/bert_processing.h"
+#include "core/tokenizer/post_processors/byte_level_processor.h"
+#include "core/tokenizer/post_processors/roberta_processing.h"
+#include "core/tokenizer/post_processors/sequence_processor.h"
 #include "core/tokenizer/post_processors/template_processing.h"
 #include "core/tokenizer/pre_tokenizers/bert_pre_tokenizer.h"
+#include "core/tokenizer/pre_tokenizers/byte_level.h"
+#include "core/tokenizer/pre_tokenizers/punctuation.h"
+#include "core/tokenizer/pre_tokenizers/sequence.h"
+#include "core/tokenizer/pre_tokenizers/split.h"
+#include "core/tokenizer/pre_tokenizers/whitespace.h"
 
 namespace attnserve::core {
 
@@ -16,6 +28,10 @@ const StageRegistry<Normalizer>& NormalizerRegistry() {
       "normalizer type", ", or null",
       {
           {"BertNormalizer", &BertNormalizer::FromJson},
+          {"NFC", &UnicodeNormalizer::NfcFromJson},
+          {"NFD", &UnicodeNormalizer::NfdFromJson},
+          {"NFKC", &UnicodeNormalizer::NfkcFromJson},
+          {"NFKD", &UnicodeNormalizer::NfkdFromJson},
       });
   return *r;
 }
@@ -25,6 +41,13 @@ const StageRegistry<PreTokenizer>& PreTokenizerRegistry() {
       "pre_tokenizer", "",
       {
           {"BertPreTokenizer", &BertPreTokenizer::FromJson},
+          {"Split", &Split::FromJson},
+          {"ByteLevel", &ByteLevel::FromJson},
+          {"Sequence", &PreTokenizerSequence::FromJson},
+          {"Whitespace", &Whitespace::FromJson},
+          {"WhitespaceSplit", &WhitespaceSplit::FromJson},
+          {"Punctuation", &Punctuation::FromJson},
+          {"Digits", &Digits::FromJson},
       });
   return *r;
 }
@@ -34,6 +57,8 @@ const StageRegistry<TokenizerModel>& TokenizerModelRegistry() {
       "model type", "",
       {
           {"WordPiece", &WordPiece::FromJson},
+          {"BPE", &Bpe::FromJson},
+          {"WordLevel", &WordLevel::FromJson},
       });
   return *r;
 }
@@ -44,6 +69,9 @@ const StageRegistry<PostProcessor>& PostProcessorRegistry() {
       {
           {"TemplateProcessing", &TemplateProcessing::FromJson},
           {"BertProcessing", &BertProcessing::FromJson},
+          {"ByteLevel", &ByteLevelProcessor::FromJson},
+          {"RobertaProcessing", &RobertaProcessing::FromJson},
+          {"Sequence", &SequenceProcessor::FromJson},
       });
   return *r;
 }
@@ -53,6 +81,7 @@ const StageRegistry<Decoder>& DecoderRegistry() {
       "decoder type", ", or null",
       {
           {"WordPiece", &WordPieceDecoder::FromJson},
+          {"ByteLevel", &ByteLevelDecoder::FromJson},
       });
   return *r;
 }

@@ -28,6 +28,7 @@ namespace attnserve::core {
 // thread).
 struct Tokenizer::Scratch {
   NormalizedString norm;  // the normalized piece
+  NormalizedString pre;   // its words rewritten by the pre-tokenizer (ByteLevel), if it does
   std::vector<CharSpan> words;
   std::vector<ModelToken> model_tokens;
   std::vector<AddedVocabulary::Match> raw_matches;
@@ -104,10 +105,19 @@ void Tokenizer::EncodeRange(uint32_t begin, uint32_t end, bool want_tokens, Toke
                             Scratch& s) const {
   if (begin >= end) return;
   s.words.clear();
-  pre_tokenizer_->PreTokenize(s.norm, begin, end, s.words);
+  const NormalizedString* words_of = &s.norm;
+  if (pre_tokenizer_->rewrites()) {
+    // The model sees the rewritten characters, which keep the original byte ranges.
+    s.pre.chars.clear();
+    pre_tokenizer_->PreTokenizeInto(s.norm, begin, end, s.pre, s.words);
+    s.pre.SyncUtf8();
+    words_of = &s.pre;
+  } else {
+    pre_tokenizer_->PreTokenize(s.norm, begin, end, s.words);
+  }
   s.model_tokens.clear();
-  model_->Tokenize(s.norm, s.words, s.model_tokens);
-  const NormalizedChar* const chars = s.norm.chars.data();
+  model_->Tokenize(*words_of, s.words, s.model_tokens);
+  const NormalizedChar* const chars = words_of->chars.data();
   for (const ModelToken& t : s.model_tokens) {
     out.Append(t.id, chars[t.char_begin].start, chars[t.char_end - 1].end);
     if (want_tokens) out.tokens.emplace_back(IdToToken(t.id));
@@ -186,11 +196,12 @@ absl::StatusOr<Encoding> Tokenizer::Encode(absl::string_view text, const absl::s
   // allocation per word.
   thread_local Scratch scratch;
   TokenSequence seq[2];
-  EncodeSequence(text, options.return_tokens, seq[0], scratch);
-  if (pair != nullptr) EncodeSequence(*pair, options.return_tokens, seq[1], scratch);
+  const bool want_tokens = options.return_tokens || post_processor_->needs_tokens();
+  EncodeSequence(text, want_tokens, seq[0], scratch);
+  if (pair != nullptr) EncodeSequence(*pair, want_tokens, seq[1], scratch);
   // A huge input must not pin its buffers to the thread for good.
   if (scratch.norm.chars.capacity() > (size_t{1} << 16) ||
-      scratch.norm.utf8.capacity() > (1u << 18)) {
+      scratch.norm.utf8.capacity() > (1u << 18) || scratch.pre.chars.capacity() > (1u << 18)) {
     scratch = Scratch();
   }
 

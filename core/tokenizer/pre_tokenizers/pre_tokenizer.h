@@ -11,6 +11,13 @@
 
 namespace attnserve::core {
 
+// Frees a per-thread buffer that a huge input grew (more than 1 << 16 elements), so that one
+// 100 KB word does not pin its memory to the thread for good.
+template <typename Vector>
+void ShrinkIfHuge(Vector& v) {
+  if (v.capacity() > (size_t{1} << 16)) Vector().swap(v);
+}
+
 // Splits normalized text into words, which the model then tokenizes one by one. Emits spans of
 // characters, never copies: the words stay in the NormalizedString. Implementations are
 // immutable after creation and thread-safe; they own nothing but their options.
@@ -23,6 +30,18 @@ class PreTokenizer {
   // per range of text between added tokens.
   virtual void PreTokenize(const NormalizedString& s, uint32_t begin, uint32_t end,
                            std::vector<CharSpan>& words) const = 0;
+
+  // True for a pre-tokenizer that rewrites characters (ByteLevel: each UTF-8 byte becomes a
+  // character of its alphabet), or a Sequence holding one: the tokenizer then calls
+  // PreTokenizeInto, and the model sees the rewritten characters.
+  virtual bool rewrites() const { return false; }
+
+  // For rewrites(): the words of characters [begin, end) of `s`, rewritten: their characters
+  // are appended to out.chars (each with the original byte range of the character it came
+  // from) and `words` gets spans of `out`. Leaves out.utf8 / out.char_pos to the caller
+  // (out.SyncUtf8()). The default (a pre-tokenizer that rewrites nothing) copies the words.
+  virtual void PreTokenizeInto(const NormalizedString& s, uint32_t begin, uint32_t end,
+                               NormalizedString& out, std::vector<CharSpan>& words) const;
 
   virtual std::string Describe() const = 0;
 };
