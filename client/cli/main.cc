@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <tuple>
 #include <iostream>
 #include <sstream>
@@ -418,6 +419,21 @@ int Embed(EmbedderClient& client, const std::vector<std::string>& args) {
   return any_error ? 1 : 0;
 }
 
+// One line per raw input, in order: `answer(k)` for the k-th sent input, the error in place of
+// one that was not sent. Exit code 1 when any input had an error.
+int PrintInPlace(const Inputs& inputs, const std::function<json(int)>& answer) {
+  bool any_error = false;
+  for (size_t i = 0; i < inputs.index.size(); ++i) {
+    if (inputs.index[i] < 0) {
+      any_error = true;
+      std::printf("%s\n", Dump(json{{"error", inputs.errors[i]}}).c_str());
+    } else {
+      std::printf("%s\n", Dump(answer(inputs.index[i])).c_str());
+    }
+  }
+  return any_error ? 1 : 0;
+}
+
 int Tokenize(EmbedderClient& client, const std::vector<std::string>& args) {
   v1::TokenizeRequest req;
   req.set_add_special_tokens(true);
@@ -430,16 +446,7 @@ int Tokenize(EmbedderClient& client, const std::vector<std::string>& args) {
     if (!r.ok()) return Fail(absl::StrCat("Tokenize: ", r.status().ToString()));
     resp = *std::move(r);
   }
-  bool any_error = false;
-  for (size_t i = 0; i < inputs.index.size(); ++i) {
-    if (inputs.index[i] < 0) {
-      any_error = true;
-      std::printf("%s\n", Dump(json{{"error", inputs.errors[i]}}).c_str());
-    } else {
-      std::printf("%s\n", Dump(TokensJson(resp.tokens(inputs.index[i]))).c_str());
-    }
-  }
-  return any_error ? 1 : 0;
+  return PrintInPlace(inputs, [&](int k) { return TokensJson(resp.tokens(k)); });
 }
 
 int Decode(EmbedderClient& client, const std::vector<std::string>& args) {
@@ -453,16 +460,7 @@ int Decode(EmbedderClient& client, const std::vector<std::string>& args) {
     if (!r.ok()) return Fail(absl::StrCat("Decode: ", r.status().ToString()));
     resp = *std::move(r);
   }
-  bool any_error = false;
-  for (size_t i = 0; i < inputs.index.size(); ++i) {
-    if (inputs.index[i] < 0) {
-      any_error = true;
-      std::printf("%s\n", Dump(json{{"error", inputs.errors[i]}}).c_str());
-    } else {
-      std::printf("%s\n", Dump(json{{"text", resp.texts(inputs.index[i])}}).c_str());
-    }
-  }
-  return any_error ? 1 : 0;
+  return PrintInPlace(inputs, [&](int k) { return json{{"text", resp.texts(k)}}; });
 }
 
 // Info in the vocabulary; dtypes lowercase whatever the server sent (older servers: "F32").

@@ -202,14 +202,21 @@ absl::StatusOr<PreparedEmbed> PrepareEmbed(const v1::EmbedRequest& request,
   return p;
 }
 
+namespace {
+
+// Tokenize and Decode need the model's tokenizer.
+absl::Status RequireTokenizer(const ServingModel& model) {
+  if (model.tokenizer != nullptr) return absl::OkStatus();
+  return absl::FailedPreconditionError("the model has no tokenizer (tokenizer.json or vocab.txt)");
+}
+
+}  // namespace
+
 absl::StatusOr<v1::TokenizeResponse> RunTokenize(const v1::TokenizeRequest& request,
                                                  const ServingModel& model,
                                                  const RequestLimits& limits) {
   ATTN_RETURN_IF_ERROR(CheckInputCount(request.inputs_size(), limits));
-  if (model.tokenizer == nullptr) {
-    return absl::FailedPreconditionError(
-        "the model has no tokenizer (tokenizer.json or vocab.txt)");
-  }
+  ATTN_RETURN_IF_ERROR(RequireTokenizer(model));
   v1::TokenizeResponse response;
   for (int i = 0; i < request.inputs_size(); ++i) {
     const v1::Input& in = request.inputs(i);
@@ -244,10 +251,7 @@ absl::StatusOr<v1::DecodeResponse> RunDecode(const v1::DecodeRequest& request,
                                              const ServingModel& model,
                                              const RequestLimits& limits) {
   ATTN_RETURN_IF_ERROR(CheckInputCount(request.inputs_size(), limits));
-  if (model.tokenizer == nullptr) {
-    return absl::FailedPreconditionError(
-        "the model has no tokenizer (tokenizer.json or vocab.txt)");
-  }
+  ATTN_RETURN_IF_ERROR(RequireTokenizer(model));
   const bool skip_special = !request.has_skip_special_tokens() || request.skip_special_tokens();
   const int vocab = model.tokenizer->vocab_size();
   v1::DecodeResponse response;
