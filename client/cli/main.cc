@@ -2,6 +2,7 @@
 //   attnserve-cli --target localhost:50051 embed "first text" "second text"
 //   attnserve-cli embed --ids "[101, 7592, 102]"
 //   attnserve-cli tokenize "Hello, world!"
+//   attnserve-cli decode "[101, 7592, 102]"
 //   attnserve-cli info | health
 //   attnserve-cli load --concurrency 1,4,16 --lengths 16:256 --duration 10 [--json]
 //   attnserve-cli load --rate 200,400 --lengths 16:16
@@ -10,13 +11,16 @@
 // "token_embeddings" (one list per token), "offsets" ([[start, end], ...]), lowercase enum and
 // dtype names, numbers as numbers.
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <tuple>
 #include <iostream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include <grpc/support/log.h>
 #include <nlohmann/json.hpp>
 
 #include "absl/flags/flag.h"
@@ -39,6 +43,9 @@ ABSL_FLAG(std::string, cert, "", "PEM client certificate (mutual TLS; with --key
 ABSL_FLAG(std::string, key, "", "PEM client key (mutual TLS; with --cert)");
 ABSL_FLAG(std::string, server_name, "", "TLS name to expect instead of the target's host");
 ABSL_FLAG(std::string, api_key, "", "API key, sent as 'authorization: Bearer KEY'");
+ABSL_FLAG(std::string, request_id, "",
+          "sent as x-request-id: the server's access log and errors carry it (1-128 of "
+          "A-Z a-z 0-9 - _ . : /; default: the server makes one)");
 ABSL_FLAG(int, timeout_ms, 60000, "per-call deadline in ms (0 = none)");
 ABSL_FLAG(std::string, service, "", "the service to check ('' = the whole server)");
 // embed
@@ -48,6 +55,7 @@ ABSL_FLAG(int, dimensions, 0, "keep the first N dimensions (Matryoshka); 0 = all
 ABSL_FLAG(bool, token_embeddings, false, "also return every token's vector (token_embeddings)");
 ABSL_FLAG(bool, truncate, false, "cut over-long inputs instead of failing");
 ABSL_FLAG(std::string, text_pair, "", "second segment for every text");
+ABSL_FLAG(bool, keep_special_tokens, false, "keep special tokens such as [CLS] in the text");
 ABSL_FLAG(bool, ids, false,
           "inputs are token ids, used as given (no special tokens added): each argument or "
           "stdin line is a JSON array [101, 7592, 102], a list 101,7592,102 (commas or "
@@ -73,9 +81,20 @@ using nlohmann::json;
 const std::vector<std::string> kConnectionFlags = {
     "target", "tls", "ca", "cert", "key", "server_name", "api_key", "timeout_ms"};
 
+// ... and every command that makes single calls: the request id to log them under.
 std::vector<std::string> With(std::vector<std::string> own) {
   std::vector<std::string> all = kConnectionFlags;
+  all.push_back("request_id");
   all.insert(all.end(), own.begin(), own.end());
+  return all;
+}
+
+std::vector<std::string> LoadFlags() {
+  std::vector<std::string> all = kConnectionFlags;
+  for (const char* f : {"concurrency", "rate", "lengths", "inputs_per_request", "duration",
+                        "warmup", "text", "channels", "json"}) {
+    all.push_back(f);
+  }
   return all;
 }
 
@@ -98,16 +117,20 @@ ProgramSpec Program() {
        "Prints one line per input: {\"ids\": [...], \"type_ids\": [...], \"tokens\": [...],\n"
        "\"offsets\": [[start, end], ...], \"num_tokens\": N}, or {\"error\": \"line N ...\"}.",
        With({"truncate", "text_pair"})},
+      {"decode", "token ids back to text, one JSON line per input",
+       "attnserve-cli decode [flags] [IDS...]   (no IDS: one input per stdin line)\n\n"
+       "Each input is token ids: [101, 7592, 102], 101,7592,102 or {\"ids\": [...]}.\n"
+       "Prints one line per input: {\"text\": \"...\"}, or {\"error\": \"line N ...\"}.",
+       With({"keep_special_tokens"})},
       {"info", "the model, its sizes and defaults, and the server's limits (JSON)",
-       "attnserve-cli info [flags]", kConnectionFlags},
+       "attnserve-cli info [flags]", With({})},
       {"health", "SERVING / NOT_SERVING; exit code 0 only when SERVING",
        "attnserve-cli health [flags]", With({"service"})},
       {"load", "load generator: closed loop (--concurrency) or open loop (--rate)",
        "attnserve-cli load [flags]\n\n"
        "Sends random token ids (or words, --text) at each level and prints throughput and\n"
        "latency percentiles per level.",
-       With({"concurrency", "rate", "lengths", "inputs_per_request", "duration", "warmup", "text",
-             "channels", "json"})},
+       LoadFlags()},
   };
   p.version = [] { return VersionText("attnserve-cli"); };
   return p;
@@ -148,6 +171,7 @@ absl::StatusOr<ClientOptions> OptionsFromFlags(int channel_id = 0) {
     *dst = *std::move(pem);
   }
   o.api_key = absl::GetFlag(FLAGS_api_key);
+  o.request_id = absl::GetFlag(FLAGS_request_id);
   const int timeout = absl::GetFlag(FLAGS_timeout_ms);
   o.timeout = timeout > 0 ? absl::Milliseconds(timeout) : absl::InfiniteDuration();
   o.channel_id = channel_id;
@@ -395,6 +419,21 @@ int Embed(EmbedderClient& client, const std::vector<std::string>& args) {
   return any_error ? 1 : 0;
 }
 
+// One line per raw input, in order: `answer(k)` for the k-th sent input, the error in place of
+// one that was not sent. Exit code 1 when any input had an error.
+int PrintInPlace(const Inputs& inputs, const std::function<json(int)>& answer) {
+  bool any_error = false;
+  for (size_t i = 0; i < inputs.index.size(); ++i) {
+    if (inputs.index[i] < 0) {
+      any_error = true;
+      std::printf("%s\n", Dump(json{{"error", inputs.errors[i]}}).c_str());
+    } else {
+      std::printf("%s\n", Dump(answer(inputs.index[i])).c_str());
+    }
+  }
+  return any_error ? 1 : 0;
+}
+
 int Tokenize(EmbedderClient& client, const std::vector<std::string>& args) {
   v1::TokenizeRequest req;
   req.set_add_special_tokens(true);
@@ -407,16 +446,21 @@ int Tokenize(EmbedderClient& client, const std::vector<std::string>& args) {
     if (!r.ok()) return Fail(absl::StrCat("Tokenize: ", r.status().ToString()));
     resp = *std::move(r);
   }
-  bool any_error = false;
-  for (size_t i = 0; i < inputs.index.size(); ++i) {
-    if (inputs.index[i] < 0) {
-      any_error = true;
-      std::printf("%s\n", Dump(json{{"error", inputs.errors[i]}}).c_str());
-    } else {
-      std::printf("%s\n", Dump(TokensJson(resp.tokens(inputs.index[i]))).c_str());
-    }
+  return PrintInPlace(inputs, [&](int k) { return TokensJson(resp.tokens(k)); });
+}
+
+int Decode(EmbedderClient& client, const std::vector<std::string>& args) {
+  v1::DecodeRequest req;
+  req.set_skip_special_tokens(!absl::GetFlag(FLAGS_keep_special_tokens));
+  const Inputs inputs = BuildInputs(RawInputs(args), /*ids=*/true);
+  for (const v1::Input& in : inputs.inputs) *req.add_inputs() = in.token_ids();
+  v1::DecodeResponse resp;
+  if (req.inputs_size() > 0) {
+    auto r = client.Decode(req);
+    if (!r.ok()) return Fail(absl::StrCat("Decode: ", r.status().ToString()));
+    resp = *std::move(r);
   }
-  return any_error ? 1 : 0;
+  return PrintInPlace(inputs, [&](int k) { return json{{"text", resp.texts(k)}}; });
 }
 
 // Info in the vocabulary; dtypes lowercase whatever the server sent (older servers: "F32").
@@ -510,13 +554,19 @@ int Load(EmbedderClient& client) {
 }  // namespace
 }  // namespace attnserve::client
 
+// gRPC's own log lines ("E1202 ... Handshake failed with fatal error ...") say what the failed
+// call's status already says, and the CLI adds which side refused what; they stay out of the
+// terminal unless GRPC_VERBOSITY asks for gRPC's logging.
+void DropGrpcLog(gpr_log_func_args*) {}
+
 int main(int argc, char** argv) {
   using namespace attnserve::client;  // NOLINT
+  if (std::getenv("GRPC_VERBOSITY") == nullptr) gpr_set_log_function(&DropGrpcLog);
   const attnserve::ProgramSpec program = Program();
   const attnserve::CommandSpec* spec = nullptr;
   std::vector<std::string> args = attnserve::ParseCommandLine(program, argc, argv, &spec);
   const std::string& command = spec->name;
-  if (command != "embed" && command != "tokenize" && !args.empty()) {
+  if (command != "embed" && command != "tokenize" && command != "decode" && !args.empty()) {
     return Fail(absl::StrCat(command, ": unexpected argument '", args[0], "'"), 2);
   }
   auto options = OptionsFromFlags();
@@ -525,6 +575,7 @@ int main(int argc, char** argv) {
   if (!client.ok()) return Fail(std::string(client.status().message()));
   if (command == "embed") return Embed(**client, args);
   if (command == "tokenize") return Tokenize(**client, args);
+  if (command == "decode") return Decode(**client, args);
   if (command == "info") {
     auto info = (*client)->Info();
     if (!info.ok()) return Fail(absl::StrCat("Info: ", info.status().ToString()));

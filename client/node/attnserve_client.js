@@ -40,8 +40,59 @@ function loadApi(protoDir) {
 // A failed call: `code` is the numeric gRPC status, `codeName` its name (INVALID_ARGUMENT, ...).
 const CODE_NAMES = Object.fromEntries(Object.entries(grpc.status).map(([k, v]) => [v, k]));
 
-function wrapError(err) {
-  if (err && typeof err.code === 'number') err.codeName = CODE_NAMES[err.code] || 'UNKNOWN';
+// What a failed connection's message means, in this client's option names; '' when it is not a
+// connection failure this knows. The same reading as the C++ and Python clients' hints, for the
+// messages of Node's own TLS (OpenSSL through node:tls).
+function connectionHint(message, { tls, caGiven, clientCertGiven }) {
+  if (/wrong version number/.test(message)) {
+    return 'the server does not speak TLS but the client does: drop tls / caPem';
+  }
+  if (/unable to verify|self[- ]signed certificate|local issuer|certificate has expired|certificate verify failed/.test(message)) {
+    return "the client refused the server's certificate: it is not signed by " +
+      (caGiven ? 'the CA given as caPem'
+        : "a CA of the system's trust store (pass caPem with the CA that signed it)") +
+      ', or it has expired';
+  }
+  if (/ERR_TLS_CERT_ALTNAME_INVALID|does not match certificate's altnames/.test(message)) {
+    return "the client refused the server's certificate: it is not issued for the target's " +
+      'host name (pass serverName with a name the certificate holds)';
+  }
+  if (/ECONNREFUSED/.test(message)) {
+    return 'nothing listens at the target: is the server running, and is the target right?';
+  }
+  if (!tls && /Failed to connect|Socket closed|ECONNRESET/.test(message)) {
+    return 'the server closed the connection before any answer: it may require TLS ' +
+      '(pass tls: true, and caPem when its certificate is not from a system CA)';
+  }
+  if (tls && /certificate required|handshake failure|ECONNRESET|socket disconnected|Socket closed|Failed to connect/.test(message)) {
+    return clientCertGiven
+      ? 'the server refused the TLS handshake: it may not trust the CA that signed the client ' +
+        "certificate (the server's --tls-client-ca)"
+      : 'the server closed the TLS handshake: it may require a client certificate ' +
+        '(mutual TLS: pass clientCertPem and clientKeyPem)';
+  }
+  return '';
+}
+
+// A failed call's error: `codeName` (INVALID_ARGUMENT, ...), the connection hint appended to the
+// message of UNAVAILABLE, and `requestId`, the id the server logged the call under (from its
+// initial metadata, or the trailers of a trailers-only answer; undefined when no server answered).
+function wrapError(err, { initialMetadata, hintOptions } = {}) {
+  if (!err || typeof err.code !== 'number') return err;
+  err.codeName = CODE_NAMES[err.code] || 'UNKNOWN';
+  if (err.code === grpc.status.UNAVAILABLE && hintOptions) {
+    const hint = connectionHint(err.message, hintOptions);
+    if (hint) {
+      err.details = `${err.details} -- ${hint}`;
+      err.message = `${err.message} -- ${hint}`;
+    }
+  }
+  const id = (initialMetadata && initialMetadata.get('x-request-id')[0]) ||
+    (err.metadata && err.metadata.get('x-request-id')[0]);
+  if (id) {
+    err.requestId = String(id);
+    err.message = `${err.message} [request id ${err.requestId}]`;
+  }
   return err;
 }
 
@@ -147,7 +198,9 @@ class EmbedderClient {
       channelOptions['grpc.ssl_target_name_override'] = serverName;
       channelOptions['grpc.default_authority'] = serverName;
     }
-    const creds = (tls || caPem != null || clientCertPem != null)
+    const useTls = !!(tls || caPem != null || clientCertPem != null || serverName);
+    this.hintOptions = { tls: useTls, caGiven: caPem != null, clientCertGiven: clientCertPem != null };
+    const creds = useTls
       ? grpc.credentials.createSsl(readPem(caPem), readPem(clientKeyPem), readPem(clientCertPem))
       : grpc.credentials.createInsecure();
     this.embedder = new api.attnserve.v1.Embedder(target, creds, channelOptions);
@@ -168,11 +221,24 @@ class EmbedderClient {
     return ms == null ? {} : { deadline: new Date(Date.now() + ms) };
   }
 
-  unary(stub, method, request, timeoutMs) {
+  // The call's metadata: the API key, and requestId as x-request-id (the server's access log
+  // carries it; without one the server makes one).
+  callMetadata(requestId) {
+    if (requestId == null) return this.metadata;
+    const md = this.metadata.clone();
+    md.set('x-request-id', String(requestId));
+    return md;
+  }
+
+  unary(stub, method, request, { timeoutMs, requestId } = {}) {
     return new Promise((resolve, reject) => {
-      stub[method](request, this.metadata, this.callOptions(timeoutMs), (err, response) => {
-        if (err) reject(wrapError(err)); else resolve(response);
-      });
+      let initialMetadata;
+      const call = stub[method](request, this.callMetadata(requestId), this.callOptions(timeoutMs),
+        (err, response) => {
+          if (err) reject(wrapError(err, { initialMetadata, hintOptions: this.hintOptions }));
+          else resolve(response);
+        });
+      call.on('metadata', (md) => { initialMetadata = md; });
     });
   }
 
@@ -196,7 +262,7 @@ class EmbedderClient {
 
   // Embed: resolves to the EmbedResponse (one embedding per input, in order).
   embed(inputs, options = {}) {
-    return this.unary(this.embedder, 'Embed', this.embedRequest(inputs, options), options.timeoutMs);
+    return this.unary(this.embedder, 'Embed', this.embedRequest(inputs, options), options);
   }
 
   // The pooled vectors of `texts` (arrays of numbers).
@@ -220,26 +286,35 @@ class EmbedderClient {
   // EmbedStream: a grpc-js duplex stream. write() EmbedRequests (see embedRequest), read one
   // EmbedResponse per request, in order ('data' events), end() when done; an 'error' event
   // carries the final status of a failed stream (err.code: see `status`).
-  embedStream(timeoutMs) {
-    return this.embedder.EmbedStream(this.metadata, this.callOptions(timeoutMs));
+  embedStream(timeoutMs, { requestId } = {}) {
+    return this.embedder.EmbedStream(this.callMetadata(requestId), this.callOptions(timeoutMs));
   }
 
-  tokenize(inputs, { addSpecialTokens = true, truncate = false, timeoutMs } = {}) {
+  tokenize(inputs, { addSpecialTokens = true, truncate = false, timeoutMs, requestId } = {}) {
     const request = { inputs: inputs.map(toInput), add_special_tokens: addSpecialTokens, truncate };
-    return this.unary(this.embedder, 'Tokenize', request, timeoutMs);
+    return this.unary(this.embedder, 'Tokenize', request, { timeoutMs, requestId });
   }
 
-  info({ timeoutMs } = {}) {
-    return this.unary(this.embedder, 'Info', {}, timeoutMs);
+  // Decode: resolves to the text of each array of token ids.
+  async decode(idsLists, { skipSpecialTokens = true, timeoutMs, requestId } = {}) {
+    const request = { inputs: idsLists.map((ids) => ({ ids })), skip_special_tokens: skipSpecialTokens };
+    const response = await this.unary(this.embedder, 'Decode', request, { timeoutMs, requestId });
+    return response.texts;
+  }
+
+  info({ timeoutMs, requestId } = {}) {
+    return this.unary(this.embedder, 'Info', {}, { timeoutMs, requestId });
   }
 
   // Resolves to the serving status name of `service` ('' = the whole server): 'SERVING', ...
-  async health(service = '', { timeoutMs } = {}) {
-    const response = await this.unary(this.healthStub, 'Check', { service }, timeoutMs);
+  async health(service = '', { timeoutMs, requestId } = {}) {
+    const response = await this.unary(this.healthStub, 'Check', { service },
+      { timeoutMs, requestId });
     return response.status;
   }
 }
 
 module.exports = {
-  EmbedderClient, toInput, embeddingObject, tokensObject, infoObject, status: grpc.status,
+  EmbedderClient, toInput, embeddingObject, tokensObject, infoObject, connectionHint,
+  status: grpc.status,
 };

@@ -10,10 +10,25 @@
 #include "core/tokenizer/normalizers/precompiled.h"
 #include "core/tokenizer/normalizers/sequence_normalizer.h"
 #include "core/tokenizer/normalizers/simple_normalizers.h"
+#include "core/tokenizer/decoders/byte_level_decoder.h"
+#include "core/tokenizer/decoders/wordpiece_decoder.h"
+#include "core/tokenizer/models/bpe.h"
+#include "core/tokenizer/models/word_level.h"
+#include "core/tokenizer/models/wordpiece.h"
+#include "core/tokenizer/normalizers/bert_normalizer.h"
+#include "core/tokenizer/normalizers/unicode_normalizer.h"
 #include "core/tokenizer/post_processors/bert_processing.h"
+#include "core/tokenizer/post_processors/byte_level_processor.h"
+#include "core/tokenizer/post_processors/roberta_processing.h"
+#include "core/tokenizer/post_processors/sequence_processor.h"
 #include "core/tokenizer/post_processors/template_processing.h"
 #include "core/tokenizer/pre_tokenizers/bert_pre_tokenizer.h"
 #include "core/tokenizer/pre_tokenizers/metaspace.h"
+#include "core/tokenizer/pre_tokenizers/byte_level.h"
+#include "core/tokenizer/pre_tokenizers/punctuation.h"
+#include "core/tokenizer/pre_tokenizers/sequence.h"
+#include "core/tokenizer/pre_tokenizers/split.h"
+#include "core/tokenizer/pre_tokenizers/whitespace.h"
 
 namespace attnserve::core {
 
@@ -29,6 +44,10 @@ const StageRegistry<Normalizer>& NormalizerRegistry() {
           {"Replace", &ReplaceNormalizer::FromJson},
           {"Prepend", &PrependNormalizer::FromJson},
           {"Precompiled", &PrecompiledNormalizer::FromJson},
+          {"NFC", &UnicodeNormalizer::NfcFromJson},
+          {"NFD", &UnicodeNormalizer::NfdFromJson},
+          {"NFKC", &UnicodeNormalizer::NfkcFromJson},
+          {"NFKD", &UnicodeNormalizer::NfkdFromJson},
       });
   return *r;
 }
@@ -39,6 +58,13 @@ const StageRegistry<PreTokenizer>& PreTokenizerRegistry() {
       {
           {"BertPreTokenizer", &BertPreTokenizer::FromJson},
           {"Metaspace", &Metaspace::FromJson},
+          {"Split", &Split::FromJson},
+          {"ByteLevel", &ByteLevel::FromJson},
+          {"Sequence", &PreTokenizerSequence::FromJson},
+          {"Whitespace", &Whitespace::FromJson},
+          {"WhitespaceSplit", &WhitespaceSplit::FromJson},
+          {"Punctuation", &Punctuation::FromJson},
+          {"Digits", &Digits::FromJson},
       });
   return *r;
 }
@@ -49,6 +75,8 @@ const StageRegistry<TokenizerModel>& TokenizerModelRegistry() {
       {
           {"WordPiece", &WordPiece::FromJson},
           {"Unigram", &Unigram::FromJson},
+          {"BPE", &Bpe::FromJson},
+          {"WordLevel", &WordLevel::FromJson},
       });
   return *r;
 }
@@ -59,6 +87,9 @@ const StageRegistry<PostProcessor>& PostProcessorRegistry() {
       {
           {"TemplateProcessing", &TemplateProcessing::FromJson},
           {"BertProcessing", &BertProcessing::FromJson},
+          {"ByteLevel", &ByteLevelProcessor::FromJson},
+          {"RobertaProcessing", &RobertaProcessing::FromJson},
+          {"Sequence", &SequenceProcessor::FromJson},
       });
   return *r;
 }
@@ -74,6 +105,7 @@ const StageRegistry<Decoder>& DecoderRegistry() {
           {"Replace", &ReplaceDecoder::FromJson},
           {"Metaspace", &MetaspaceDecoder::FromJson},
           {"Sequence", &SequenceDecoder::FromJson},
+          {"ByteLevel", &ByteLevelDecoder::FromJson},
       });
   return *r;
 }

@@ -28,7 +28,7 @@ namespace attnserve::core {
 // thread).
 struct Tokenizer::Scratch {
   NormalizedString norm;  // the normalized piece
-  NormalizedString rewritten;  // a range of `norm` rewritten by the pre-tokenizer (Metaspace)
+  NormalizedString pre;   // its words rewritten by the pre-tokenizer (ByteLevel, Metaspace)
   bool piece_at_input_start = false;  // `norm` starts at byte 0 of its input text
   std::vector<CharSpan> words;
   std::vector<ModelToken> model_tokens;
@@ -108,11 +108,12 @@ void Tokenizer::EncodeRange(uint32_t begin, uint32_t end, bool want_tokens, Toke
   s.words.clear();
   const NormalizedString* words_of = &s.norm;
   if (pre_tokenizer_->rewrites()) {
-    s.rewritten.Clear();
-    pre_tokenizer_->RewriteAndSplit(s.norm, begin, end, s.piece_at_input_start && begin == 0,
-                                    s.rewritten, s.words);
-    s.rewritten.SyncUtf8();
-    words_of = &s.rewritten;
+    // The model sees the rewritten characters, which keep the original byte ranges.
+    s.pre.chars.clear();
+    pre_tokenizer_->PreTokenizeInto(s.norm, begin, end, s.piece_at_input_start && begin == 0,
+                                    s.pre, s.words);
+    s.pre.SyncUtf8();
+    words_of = &s.pre;
   } else {
     pre_tokenizer_->PreTokenize(s.norm, begin, end, s.words);
   }
@@ -198,12 +199,12 @@ absl::StatusOr<Encoding> Tokenizer::Encode(absl::string_view text, const absl::s
   // allocation per word.
   thread_local Scratch scratch;
   TokenSequence seq[2];
-  EncodeSequence(text, options.return_tokens, seq[0], scratch);
-  if (pair != nullptr) EncodeSequence(*pair, options.return_tokens, seq[1], scratch);
+  const bool want_tokens = options.return_tokens || post_processor_->needs_tokens();
+  EncodeSequence(text, want_tokens, seq[0], scratch);
+  if (pair != nullptr) EncodeSequence(*pair, want_tokens, seq[1], scratch);
   // A huge input must not pin its buffers to the thread for good.
   if (scratch.norm.chars.capacity() > (size_t{1} << 16) ||
-      scratch.norm.utf8.capacity() > (1u << 18) ||
-      scratch.rewritten.chars.capacity() > (size_t{1} << 16)) {
+      scratch.norm.utf8.capacity() > (1u << 18) || scratch.pre.chars.capacity() > (1u << 18)) {
     scratch = Scratch();
   }
 

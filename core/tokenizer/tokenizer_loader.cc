@@ -19,6 +19,7 @@
 #include "core/tokenizer/normalizers/bert_normalizer.h"
 #include "core/tokenizer/post_processors/template_processing.h"
 #include "core/tokenizer/pre_tokenizers/bert_pre_tokenizer.h"
+#include "core/tokenizer/pre_tokenizers/sequence.h"
 #include "core/tokenizer/stage_registry.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/file.h"
@@ -71,7 +72,9 @@ absl::StatusOr<std::unique_ptr<Normalizer>> BuildNormalizer(const json& j,
 absl::StatusOr<std::unique_ptr<PreTokenizer>> BuildPreTokenizer(const json& j,
                                                                 absl::string_view source) {
   const std::string type = TypeOf(j);
-  // A Sequence of one is that one (the only Sequence we accept so far).
+  // "pre_tokenizer": null: each piece between added tokens is one word, as in the crate.
+  if (j.is_null()) return PreTokenizerSequence::Create({}, source);
+  // A Sequence of one is that one.
   if (type == "Sequence" && j.contains("pretokenizers") && j["pretokenizers"].is_array() &&
       j["pretokenizers"].size() == 1) {
     return BuildPreTokenizer(j["pretokenizers"][0], source);

@@ -1,6 +1,8 @@
 #include "core/tokenizer/unicode.h"
 
+#include <algorithm>
 #include <array>
+#include <iterator>
 #include <cstring>
 
 #include <utf8proc.h>
@@ -24,6 +26,23 @@ bool IsWhiteSpaceProperty(char32_t cp) {
          cp == 0x205F || cp == 0x3000;
 }
 
+struct CodePointRange {
+  char32_t first, last;
+};
+struct LowercaseEntry {
+  char32_t cp, lower0, lower1;
+};
+
+#include "core/tokenizer/bert_reference_classes.inc"
+
+template <size_t N>
+bool InRanges(const CodePointRange (&ranges)[N], char32_t cp) {
+  const CodePointRange* end = ranges + N;
+  const CodePointRange* r = std::upper_bound(
+      ranges, end, cp, [](char32_t c, const CodePointRange& range) { return c < range.first; });
+  return r != ranges && cp <= (r - 1)->last;
+}
+
 bool IsChineseChar(char32_t cp) {
   // The ranges of the Rust crate's BertNormalizer, verbatim: note 0x2B920 (not 0x2B820).
   return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
@@ -36,19 +55,14 @@ uint8_t ComputeFlags(char32_t cp) {
   const utf8proc_property_t* prop = utf8proc_get_property(static_cast<utf8proc_int32_t>(cp));
   const auto cat = static_cast<utf8proc_category_t>(prop->category);
   uint8_t f = 0;
-  if (cp == 0 || cp == 0xFFFD ||
-      ((cat == UTF8PROC_CATEGORY_CC || cat == UTF8PROC_CATEGORY_CF ||
-        cat == UTF8PROC_CATEGORY_CO) &&
-       cp != '\t' && cp != '\n' && cp != '\r')) {
-    f |= kControl;
-  }
+  // Control, punctuation and nonspacing marks as the Rust crate sees them (probed from it: its
+  // tables are older than utf8proc's, see bert_reference_classes.inc); whitespace and the CJK
+  // ranges are its own definitions (unicode_test.cc checks all five on every code point).
+  if (InRanges(kReferenceControl, cp)) f |= kControl;
   if (IsWhiteSpaceProperty(cp)) f |= kWhitespace;
-  if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) ||
-      (cp >= 123 && cp <= 126) || (cat >= UTF8PROC_CATEGORY_PC && cat <= UTF8PROC_CATEGORY_PO)) {
-    f |= kPunctuation;
-  }
+  if (InRanges(kReferencePunctuation, cp)) f |= kPunctuation;
   if (IsChineseChar(cp)) f |= kChinese;
-  if (cat == UTF8PROC_CATEGORY_MN) f |= kNonspacingMark;
+  if (InRanges(kReferenceNonspacingMark, cp)) f |= kNonspacingMark;
   if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_ND) || cat == UTF8PROC_CATEGORY_NL ||
       cat == UTF8PROC_CATEGORY_PC || cp == 0x200C || cp == 0x200D) {
     f |= kWordChar;
@@ -148,13 +162,20 @@ int ToLower(char32_t cp, char32_t out[2]) {
     out[0] = (cp >= 'A' && cp <= 'Z') ? cp + 32 : cp;
     return 1;
   }
-  if (cp == 0x130) {  // SpecialCasing.txt: the only unconditional multi-character lowercase.
-    out[0] = 0x69;
-    out[1] = 0x307;
-    return 2;
+  // The crate's own mapping (probed from it; Rust's Unicode is newer than utf8proc's), which
+  // includes SpecialCasing's one unconditional multi-character lowercase, 'İ' -> "i̇".
+  const LowercaseEntry* end = std::end(kReferenceLowercase);
+  const LowercaseEntry* e = std::lower_bound(
+      std::begin(kReferenceLowercase), end, cp,
+      [](const LowercaseEntry& entry, char32_t c) { return entry.cp < c; });
+  if (e == end || e->cp != cp) {
+    out[0] = cp;
+    return 1;
   }
-  out[0] = static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(cp)));
-  return 1;
+  out[0] = e->lower0;
+  if (e->lower1 == 0) return 1;
+  out[1] = e->lower1;
+  return 2;
 }
 
 int Decompose(char32_t cp, char32_t out[4]) {

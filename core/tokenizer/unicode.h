@@ -1,18 +1,18 @@
 // Unicode helpers for the BERT tokenizer: strict UTF-8 validation and decoding, and the character
 // classes of Hugging Face's BertNormalizer / BertPreTokenizer, computed with utf8proc.
 //
-// The classes follow the Rust `tokenizers` crate (what `transformers` users get by default):
-//  - control (removed by clean_text): general category Cc, Cf or Co, except \t \n \r. Unassigned
-//    code points (Cn) are NOT controls: Rust's `unicode_categories` 0.1.1 `is_other()` is
-//    Cc|Cf|Co, so they are kept (the slow Python tokenizer drops them).
+// The classes are those of the Rust `tokenizers` crate (what `transformers` users get by default):
+//  - control (removed by clean_text), punctuation (isolated by BertPreTokenizer) and nonspacing
+//    mark (dropped by strip_accents): tables probed from the crate itself, code point by code
+//    point (bert_reference_classes.inc, made by tests/tokenizer_exactness/probe_bert_classes.py).
+//    Its classes mix Unicode versions (old `unicode_categories` tables, newer Rust char methods),
+//    so no single Unicode database gives them. Unassigned code points are never controls.
 //  - whitespace: the Unicode White_Space property (Rust's char::is_whitespace).
-//  - punctuation: ASCII 33-47, 58-64, 91-96, 123-126, or any P* category.
 //  - Chinese: the CJK ideograph blocks as listed by the Rust crate, including its 0x2B920 start of
 //    the Ext-E range (the Python slow tokenizer starts at 0x2B820).
 //  - lowercase: Rust's char::to_lowercase, the full mapping ('İ' -> "i̇"), no final-sigma rule.
-// Categories come from utf8proc's Unicode version (15 for utf8proc 2.8); the Rust crate's category
-// tables are Unicode 8, so characters assigned after Unicode 8 with a P*, Mn, Cf category may
-// differ (see tests/testdata/tokenizer/README.md).
+// unicode_test.cc checks every code point of all five against the crate
+// (tests/testdata/tokenizer/bert_reference_classes.json).
 //
 // All functions are pure and thread-safe.
 #ifndef ATTNSERVE_CORE_TOKENIZER_UNICODE_H_

@@ -27,6 +27,10 @@ int RunTokenizeCommand(const std::vector<std::string>& args);
 // `attnserve bench`: offline encoder throughput on random ids.
 int RunBenchCommand(const std::vector<std::string>& args);
 
+// InvalidArgument for a blank input line: encode and tokenize answer every line in its place
+// (one output line per input line), a blank one with this error.
+absl::Status CheckNotBlank(const std::string& line);
+
 // Parses a {"text": ..., "text_pair": ...} JSON line and tokenizes it (`attnserve tokenize`).
 absl::StatusOr<core::Encoding> TokenizeJsonLine(const core::Tokenizer& tokenizer,
                                                 const std::string& line,

@@ -72,6 +72,10 @@ absl::Status ParseIntArray(const json& j, const char* key, std::vector<int32_t>&
 PendingLine ParseLine(int line_number, const std::string& text, const ServingModel& model,
                       const RequestLimits& limits, bool truncate) {
   PendingLine p{line_number, {}, {}, false, ""};
+  if (absl::Status blank = CheckNotBlank(text); !blank.ok()) {
+    p.error = absl::StrCat("line ", line_number, ": ", blank.message());
+    return p;
+  }
   const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   absl::Status st;
   v1::Input in;
@@ -223,7 +227,6 @@ int RunEncodeCommand(const std::vector<std::string>& args) {
   int line_number = 0;
   while (std::getline(in, line)) {
     ++line_number;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     PendingLine p = ParseLine(line_number, line, model, limits, truncate);
     const int64_t n = static_cast<int64_t>(p.ids.size());
     if (pending_tokens + n > batch_tokens && !pending.empty() && !flush()) return 1;

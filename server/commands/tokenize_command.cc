@@ -59,11 +59,17 @@ absl::Status ParseTextLine(const std::string& line, std::string& text, std::stri
 
 }  // namespace
 
+absl::Status CheckNotBlank(const std::string& line) {
+  if (line.find_first_not_of(" \t\r") != std::string::npos) return absl::OkStatus();
+  return absl::InvalidArgumentError("blank line; expected {\"text\": \"...\"}");
+}
+
 absl::StatusOr<core::Encoding> TokenizeJsonLine(const core::Tokenizer& tokenizer,
                                                 const std::string& line,
                                                 const core::TokenizeOptions& options) {
   std::string text, pair;
   bool has_pair = false;
+  ATTN_RETURN_IF_ERROR(CheckNotBlank(line));
   ATTN_RETURN_IF_ERROR(ParseTextLine(line, text, pair, has_pair));
   const absl::string_view pair_view = pair;
   return tokenizer.Encode(text, has_pair ? &pair_view : nullptr, options);
@@ -122,7 +128,6 @@ int RunTokenizeCommand(const std::vector<std::string>& args) {
   int line_number = 0;
   while (std::getline(in, line)) {
     ++line_number;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     absl::StatusOr<core::Encoding> enc = TokenizeJsonLine(**tokenizer, line, options);
     json out;
     if (!enc.ok()) {

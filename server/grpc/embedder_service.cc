@@ -465,15 +465,22 @@ grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* GrpcEmbedderService
   return call;
 }
 
-grpc::ServerUnaryReactor* GrpcEmbedderService::Tokenize(grpc::CallbackServerContext* context,
-                                                        const grpc::ByteBuffer* request,
-                                                        grpc::ByteBuffer* response) {
+namespace {
+
+// A unary call answered on the handler's tokenization pool (Tokenize, Decode): admission, the
+// access-log record, metrics, drain accounting and exactly one Finish. `run(reader, done)` hands
+// the request to the handler; `figures(response, record)` fills the record's inputs and tokens.
+template <typename Request, typename Response, typename Run, typename Figures>
+grpc::ServerUnaryReactor* PoolUnary(RequestHandler* handler, Rpc rpc, const char* name,
+                                    grpc::CallbackServerContext* context,
+                                    const grpc::ByteBuffer* request, grpc::ByteBuffer* response,
+                                    Run run, Figures figures) {
   const absl::Time start = absl::Now();
-  handler_->metrics().RequestStarted();
+  handler->metrics().RequestStarted();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto finish = [this, reactor, start, response, deadline = DeadlineOf(*context),
-                 record = std::make_shared<CallRecord>(StartRecord("Tokenize", *context))](
-                    absl::StatusOr<v1::TokenizeResponse> result, bool admitted) {
+  auto finish = [handler, rpc, reactor, start, response, figures, deadline = DeadlineOf(*context),
+                 record = std::make_shared<CallRecord>(StartRecord(name, *context))](
+                    absl::StatusOr<Response> result, bool admitted) {
     absl::Status status = result.status();
     if (status.ok() && !SerializeToByteBuffer(*result, response)) {
       status = absl::InternalError("could not serialize the response");
@@ -481,28 +488,47 @@ grpc::ServerUnaryReactor* GrpcEmbedderService::Tokenize(grpc::CallbackServerCont
     status = AsClientSees(status, deadline);
     record->status = status;
     record->total = absl::Now() - start;
-    if (result.ok()) {
-      record->inputs = result->tokens_size();
-      record->tokens = 0;
-      for (const auto& t : result->tokens()) record->tokens += t.ids_size();
-    }
-    handler_->CallFinished(Rpc::kTokenize, *record);
-    handler_->metrics().RequestDone();
-    if (admitted) handler_->CallDone();
+    if (result.ok()) figures(*result, *record);
+    handler->CallFinished(rpc, *record);
+    handler->metrics().RequestDone();
+    if (admitted) handler->CallDone();
     reactor->Finish(ToGrpcStatus(status));
   };
-  if (absl::Status status = AdmitCall(*handler_, *context); !status.ok()) {
-    handler_->Refuse(std::move(status),
-                     [finish](absl::Status s) mutable { finish(std::move(s), /*admitted=*/false); });
+  if (absl::Status status = AdmitCall(*handler, *context); !status.ok()) {
+    handler->Refuse(std::move(status),
+                    [finish](absl::Status s) mutable { finish(std::move(s), /*admitted=*/false); });
     return reactor;
   }
-  handler_->CallStarted();
+  handler->CallStarted();
   // Answered on a tokenization thread: gRPC keeps `request` and `response` until Finish.
-  handler_->Tokenize(ReadFrom<v1::TokenizeRequest>(Borrow(request)),
-                     [finish](absl::StatusOr<v1::TokenizeResponse> result) {
-                       finish(std::move(result), /*admitted=*/true);
-                     });
+  run(ReadFrom<Request>(Borrow(request)), [finish](absl::StatusOr<Response> result) mutable {
+    finish(std::move(result), /*admitted=*/true);
+  });
   return reactor;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* GrpcEmbedderService::Tokenize(grpc::CallbackServerContext* context,
+                                                        const grpc::ByteBuffer* request,
+                                                        grpc::ByteBuffer* response) {
+  return PoolUnary<v1::TokenizeRequest, v1::TokenizeResponse>(
+      handler_, Rpc::kTokenize, "Tokenize", context, request, response,
+      [this](auto read, auto done) { handler_->Tokenize(std::move(read), std::move(done)); },
+      [](const v1::TokenizeResponse& r, CallRecord& record) {
+        record.inputs = r.tokens_size();
+        record.tokens = 0;
+        for (const auto& t : r.tokens()) record.tokens += t.ids_size();
+      });
+}
+
+grpc::ServerUnaryReactor* GrpcEmbedderService::Decode(grpc::CallbackServerContext* context,
+                                                      const grpc::ByteBuffer* request,
+                                                      grpc::ByteBuffer* response) {
+  return PoolUnary<v1::DecodeRequest, v1::DecodeResponse>(
+      handler_, Rpc::kDecode, "Decode", context, request, response,
+      [this](auto read, auto done) { handler_->Decode(std::move(read), std::move(done)); },
+      [](const v1::DecodeResponse& r, CallRecord& record) { record.inputs = r.texts_size(); });
 }
 
 grpc::ServerUnaryReactor* GrpcEmbedderService::Info(grpc::CallbackServerContext* context,

@@ -53,6 +53,8 @@ const char* RpcName(Rpc rpc) {
       return "EmbedStream";
     case Rpc::kTokenize:
       return "Tokenize";
+    case Rpc::kDecode:
+      return "Decode";
     case Rpc::kInfo:
       return "Info";
   }

@@ -22,8 +22,8 @@
 
 namespace attnserve {
 
-enum class Rpc { kEmbed, kEmbedStream, kTokenize, kInfo };
-inline constexpr int kNumRpcs = 4;
+enum class Rpc { kEmbed, kEmbedStream, kTokenize, kDecode, kInfo };
+inline constexpr int kNumRpcs = static_cast<int>(Rpc::kInfo) + 1;  // kInfo stays last
 inline constexpr int kNumStatusCodes = 17;  // absl::StatusCode 0..16 (gRPC's numbering)
 
 struct MetricsLabels {

@@ -30,7 +30,7 @@ inline constexpr char kRequestIdKey[] = "x-request-id";
 std::string RequestIdFor(absl::optional<absl::string_view> from_client);
 
 struct CallRecord {
-  std::string rpc;  // "Embed", "EmbedStream", "Tokenize", "Info"
+  std::string rpc;  // "Embed", "EmbedStream", "Tokenize", "Decode", "Info"
   std::string request_id;
   std::string peer;
   absl::Status status;

@@ -202,14 +202,21 @@ absl::StatusOr<PreparedEmbed> PrepareEmbed(const v1::EmbedRequest& request,
   return p;
 }
 
+namespace {
+
+// Tokenize and Decode need the model's tokenizer.
+absl::Status RequireTokenizer(const ServingModel& model) {
+  if (model.tokenizer != nullptr) return absl::OkStatus();
+  return absl::FailedPreconditionError("the model has no tokenizer (tokenizer.json or vocab.txt)");
+}
+
+}  // namespace
+
 absl::StatusOr<v1::TokenizeResponse> RunTokenize(const v1::TokenizeRequest& request,
                                                  const ServingModel& model,
                                                  const RequestLimits& limits) {
   ATTN_RETURN_IF_ERROR(CheckInputCount(request.inputs_size(), limits));
-  if (model.tokenizer == nullptr) {
-    return absl::FailedPreconditionError(
-        "the model has no tokenizer (tokenizer.json or vocab.txt)");
-  }
+  ATTN_RETURN_IF_ERROR(RequireTokenizer(model));
   v1::TokenizeResponse response;
   for (int i = 0; i < request.inputs_size(); ++i) {
     const v1::Input& in = request.inputs(i);
@@ -236,6 +243,35 @@ absl::StatusOr<v1::TokenizeResponse> RunTokenize(const v1::TokenizeRequest& requ
     t->mutable_offsets_start()->Add(enc->offsets_start.begin(), enc->offsets_start.end());
     t->mutable_offsets_end()->Add(enc->offsets_end.begin(), enc->offsets_end.end());
     t->set_truncated(enc->truncated);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::DecodeResponse> RunDecode(const v1::DecodeRequest& request,
+                                             const ServingModel& model,
+                                             const RequestLimits& limits) {
+  ATTN_RETURN_IF_ERROR(CheckInputCount(request.inputs_size(), limits));
+  ATTN_RETURN_IF_ERROR(RequireTokenizer(model));
+  const bool skip_special = !request.has_skip_special_tokens() || request.skip_special_tokens();
+  const int vocab = model.tokenizer->vocab_size();
+  v1::DecodeResponse response;
+  for (int i = 0; i < request.inputs_size(); ++i) {
+    const auto& ids = request.inputs(i).ids();
+    for (int k = 0; k < ids.size(); ++k) {
+      if (ids[k] < 0 || ids[k] >= vocab) {
+        return ForInput(i, core::WithDetail(
+                               absl::InvalidArgumentError(absl::StrCat(
+                                   "has token id ", ids[k], " at position ", k,
+                                   " outside the vocabulary [0, ", vocab, ")")),
+                               {.kind = ErrorKind::kIdOutOfRange,
+                                .value = ids[k],
+                                .limit = vocab,
+                                .position = k}));
+      }
+    }
+    auto text = model.tokenizer->Decode(absl::MakeConstSpan(ids.data(), ids.size()), skip_special);
+    if (!text.ok()) return text.status();
+    response.add_texts(*std::move(text));
   }
   return response;
 }

@@ -70,6 +70,11 @@ absl::StatusOr<v1::TokenizeResponse> RunTokenize(const v1::TokenizeRequest& requ
                                                  const ServingModel& model,
                                                  const RequestLimits& limits);
 
+// Decode: every input's ids, checked against the tokenizer's vocabulary, back to text.
+absl::StatusOr<v1::DecodeResponse> RunDecode(const v1::DecodeRequest& request,
+                                             const ServingModel& model,
+                                             const RequestLimits& limits);
+
 // The response of a job that finished OK. `received` is when the RPC arrived.
 void BuildEmbedResponse(const core::EmbedJob& job, const ServingModel& model, absl::Time received,
                         absl::Time done, v1::EmbedResponse& response);

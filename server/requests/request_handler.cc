@@ -156,6 +156,19 @@ void RequestHandler::Tokenize(Reader<v1::TokenizeRequest> read, TokenizeDone don
   if (!posted) std::move (*shared_done)(PoolFullError(pool_->queued()));
 }
 
+void RequestHandler::Decode(Reader<v1::DecodeRequest> read, DecodeDone done) {
+  auto shared_done = std::make_shared<DecodeDone>(std::move(done));
+  const bool posted = pool_->Post([this, shared_done, read = std::move(read)]() mutable {
+    absl::StatusOr<v1::DecodeRequest> request = std::move(read)();
+    if (!request.ok()) {
+      std::move (*shared_done)(request.status());
+      return;
+    }
+    std::move (*shared_done)(RunDecode(*request, model_, options_.limits));
+  });
+  if (!posted) std::move (*shared_done)(PoolFullError(pool_->queued()));
+}
+
 v1::InfoResponse RequestHandler::Info() const {
   v1::InfoResponse info = MakeInfo(model_, options_.limits);
   info.set_server_version(options_.server_version);

@@ -66,6 +66,7 @@ class RequestHandler {
   template <typename Request>
   using Reader = absl::AnyInvocable<absl::StatusOr<Request>() &&>;
   using TokenizeDone = absl::AnyInvocable<void(absl::StatusOr<v1::TokenizeResponse>) &&>;
+  using DecodeDone = absl::AnyInvocable<void(absl::StatusOr<v1::DecodeResponse>) &&>;
 
   // `batcher` and `metrics` must outlive the handler.
   static absl::StatusOr<std::unique_ptr<RequestHandler>> Create(ServingModel model,
@@ -115,6 +116,8 @@ class RequestHandler {
 
   // Tokenize on a tokenization thread; `done` runs once, there or (no room) on this thread.
   void Tokenize(Reader<v1::TokenizeRequest> read, TokenizeDone done);
+  // Decode, the same way.
+  void Decode(Reader<v1::DecodeRequest> read, DecodeDone done);
 
   v1::InfoResponse Info() const;
 

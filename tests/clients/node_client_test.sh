@@ -16,11 +16,11 @@ cd "$SRC/client/node"
 
 attn_make_certs "$tmp"
 echo "test-key-$$" >"$tmp/keys"
-attn_start "$BIN" "$tmp/plain.log" --model demo
+attn_start "$BIN" "$tmp/plain.log" --model demo --access-log
 plain=$ATTN_TARGET
 attn_start "$BIN" "$tmp/tls.log" --model demo --tls-cert "$tmp/server.pem" \
   --tls-key "$tmp/server.key" --api-keys-file "$tmp/keys"
 tls=$ATTN_TARGET
 
-ATTNSERVE_BIN=$BIN ATTNSERVE_TARGET=$plain ATTNSERVE_TLS_TARGET=$tls ATTNSERVE_CA=$tmp/ca.pem \
+ATTNSERVE_BIN=$BIN ATTNSERVE_TARGET=$plain ATTNSERVE_LOG=$tmp/plain.log ATTNSERVE_TLS_TARGET=$tls ATTNSERVE_CA=$tmp/ca.pem \
   ATTNSERVE_API_KEY="test-key-$$" node --test test/

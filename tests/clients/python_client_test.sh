@@ -19,7 +19,7 @@ trap 'attn_stop_all; rm -rf "$tmp"' EXIT
 attn_make_certs "$tmp"
 echo "test-key-$$" >"$tmp/keys"
 
-attn_start "$BIN" "$tmp/plain.log" --model demo
+attn_start "$BIN" "$tmp/plain.log" --model demo --access-log
 plain=$ATTN_TARGET
 plain_metrics=$ATTN_METRICS
 attn_start "$BIN" "$tmp/tls.log" --model demo --tls-cert "$tmp/server.pem" \
@@ -33,7 +33,7 @@ replicas="ipv4:$plain,$ATTN_TARGET"
 replica_metrics="$plain_metrics,$ATTN_METRICS"
 
 cd "$SRC/client/python/tests"
-PYTHONPATH="$STUBS:$SRC/client/python" ATTNSERVE_BIN=$BIN ATTNSERVE_TARGET=$plain \
+PYTHONPATH="$STUBS:$SRC/client/python" ATTNSERVE_BIN=$BIN ATTNSERVE_TARGET=$plain ATTNSERVE_LOG=$tmp/plain.log \
   ATTNSERVE_TLS_TARGET=$tls ATTNSERVE_CA=$tmp/ca.pem ATTNSERVE_API_KEY="test-key-$$" \
   ATTNSERVE_REPLICAS=$replicas ATTNSERVE_REPLICA_METRICS=$replica_metrics \
   "$PY" -m unittest -v test_client

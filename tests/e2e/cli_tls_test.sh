@@ -43,8 +43,19 @@ out=$("$CLI" --target "$mtls" --ca "$tmp/ca.pem" --cert "$tmp/client.pem" health
 [[ $? -eq 2 && "$out" == *"--cert and --key go together"* ]] || fail "--cert without --key: $out"
 out=$("$CLI" --target "$tls" --ca "$tmp/missing.pem" health 2>&1)
 [[ $? -eq 2 && "$out" == *"--ca: cannot read"* ]] || fail "unreadable --ca: $out"
-# Plaintext to a TLS server fails (the test would pass for the wrong reason otherwise).
-"$CLI" --target "$tls" --timeout-ms 3000 health >/dev/null 2>&1 && fail "plaintext call to a TLS server succeeded"
+# Plaintext to a TLS server fails (the test would pass for the wrong reason otherwise), and says
+# what to change; gRPC's own "E1202 ... Handshake failed" lines stay out of the terminal.
+out=$("$CLI" --target "$tls" --timeout-ms 3000 health 2>&1) && fail "plaintext call to a TLS server succeeded"
+[[ "$out" == *"it may require TLS (pass --tls"* ]] || fail "plaintext to TLS: no hint: $out"
+attn_start "$BIN" "$tmp/plain.log" --model demo || exit 1
+out=$("$CLI" --target "$ATTN_TARGET" --ca "$tmp/ca.pem" --timeout-ms 3000 health 2>&1) &&
+  fail "TLS call to a plaintext server succeeded"
+[[ "$out" == *"does not speak TLS but the client does"* ]] || fail "TLS to plaintext: no hint: $out"
+out=$("$CLI" --target "$tls" --tls --timeout-ms 3000 health 2>&1)
+[[ "$out" == *"the client refused the server's certificate"* ]] || fail "no CA: no hint: $out"
+if grep -qE '^[EWID][0-9]{4} ' <<<"$out"; then fail "gRPC's own log line reached the terminal: $out"; fi
+out=$(GRPC_VERBOSITY=error "$CLI" --target "$tls" --tls --timeout-ms 3000 health 2>&1)
+grep -qE '^E[0-9]{4} .*Handshake failed' <<<"$out" || fail "GRPC_VERBOSITY=error does not bring gRPC's lines back: $out"
 
 if ((fails > 0)); then echo "$fails checks failed"; exit 1; fi
 echo "all checks passed"

@@ -5,7 +5,7 @@ set -euo pipefail
 BIN=$1
 TESTDATA=$2
 
-out=$(printf '%s\n' '{"ids":[101,7,8,9,102]}' '' '{"ids":[101,7,102],"type_ids":[0,0,1]}' |
+out=$(printf '%s\n' '{"ids":[101,7,8,9,102]}' '{"ids":[101,7,102],"type_ids":[0,0,1]}' |
       "$BIN" encode --model demo --token-embeddings)
 python3 - "$out" <<'PY'
 import json, math, sys

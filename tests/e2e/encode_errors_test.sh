@@ -24,6 +24,18 @@ echo "$out" | sed -n 1p | grep -qx '{"error":"line 1: the input has empty text"}
 echo "$out" | sed -n 2p | grep -q '"embedding"' || fail "line after empty text: $out"
 echo "$out" | sed -n 3p | grep -q '"error":"line 3: the input has 1 type_ids for 2 ids"' || fail "type ids: $out"
 
+# One output line per input line, a blank one answered in its place (encode and tokenize alike),
+# so outputs can be pasted next to their inputs.
+for cmd in encode tokenize; do
+  out=$(printf '%s\n' '{"text":"first"}' '' '  ' '{"text":"last"}' | "$BIN" $cmd --model demo)
+  [ $? -eq 1 ] || fail "$cmd blank lines: exit code, expected 1"
+  [ "$(echo "$out" | wc -l)" -eq 4 ] || fail "$cmd blank lines: expected 4 lines: $out"
+  echo "$out" | sed -n 2p | grep -qx '{"error":"line 2: blank line; expected {\\"text\\": \\"...\\"}"}' ||
+    fail "$cmd line 2: $out"
+  echo "$out" | sed -n 3p | grep -q '"error":"line 3: blank line' || fail "$cmd line 3: $out"
+  echo "$out" | sed -n 4p | grep -q '"num_tokens"' || fail "$cmd line 4: $out"
+done
+
 # Bad flags.
 "$BIN" encode --model demo --pooling median </dev/null 2>/tmp/attnserve_e2e_err.$$ && fail "bad --pooling accepted"
 grep -q "pooling must be cls, mean or max" /tmp/attnserve_e2e_err.$$ || fail "$(cat /tmp/attnserve_e2e_err.$$)"

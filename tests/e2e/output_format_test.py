@@ -125,6 +125,15 @@ try:
     got = run(cli + ["embed", "--dimensions", "2"], "a\n\nb\n", want_rc=1)
     check([sorted(g) for g in got] == [["embedding", "num_tokens"], ["error"], ["embedding", "num_tokens"]],
           f"blank line not answered in place: {got}")
+    # decode: the text of tokenized ids, special tokens skipped unless asked; errors in place.
+    ids = run(cli + ["tokenize", "Hello, world!"], "")[0]["ids"]
+    got = run(cli + ["decode"], f"{ids}\n\n", want_rc=1)
+    check(got[0] == {"text": "hello, world!"} and list(got[1]) == ["error"], f"decode: {got}")
+    r = subprocess.run(cli + ["decode", "[101, 999999]"], capture_output=True, text=True,
+                       timeout=60)
+    check(r.returncode == 1 and "outside the vocabulary" in r.stderr, f"decode bad id: {r.stderr}")
+    got = run(cli + ["decode", "--keep-special-tokens", str(ids)], "")
+    check(got == [{"text": "[CLS] hello, world! [SEP]"}], f"decode --keep-special-tokens: {got}")
     # --ids: JSON arrays, lists and {"ids", "type_ids"} objects, one input per line, as encode's ids.
     want = run([BIN, "encode", "--model", "demo", "--dimensions", "4"],
                '{"ids": [101, 300, 102]}\n{"ids": [101, 301, 302, 102], "type_ids": [0, 0, 1, 1]}\n')

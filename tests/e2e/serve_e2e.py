@@ -9,6 +9,7 @@ Tests: startup_failures, serve_and_drain, metrics_prometheus (Python stdlib only
 """
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -331,7 +332,7 @@ def reflection():
             added.add(f.name)
     service = pool.FindServiceByName("attnserve.v1.Embedder")
     methods = {m.name for m in service.methods}
-    if not {"Embed", "EmbedStream", "Tokenize", "Info"} <= methods:
+    if not {"Embed", "EmbedStream", "Tokenize", "Decode", "Info"} <= methods:
         fail(f"attnserve.v1.Embedder has methods {sorted(methods)}")
 
     embed = service.methods_by_name["Embed"]
@@ -385,6 +386,17 @@ def access_log():
             fail(f"empty text: {e.code()}")
     stub.Tokenize(pb.TokenizeRequest(inputs=[pb.Input(text="hello world")]), timeout=10)
     channel.close()
+    # attnserve-cli sends --request-id; a failed call's message ends with the id the server used
+    # (the client's, or the one the server made).
+    cli(s.port, "--request-id", "cli-req-1", "embed", "--dimensions", "2", "hello")
+    r = cli(s.port, "--request-id", "cli-req-2", "embed", "--ids", "[101, 999999, 102]",
+            check=False)
+    if r.returncode != 1 or not r.stderr.rstrip().endswith("[request id cli-req-2]"):
+        fail(f"the CLI's error does not end with its request id: {r.stderr}")
+    r = cli(s.port, "embed", "--ids", "[101, 999999, 102]", check=False)
+    made_for_cli = re.search(r"\[request id ([0-9a-f]{16})\]$", r.stderr.rstrip())
+    if not made_for_cli:
+        fail(f"no server-made request id in the CLI's error: {r.stderr}")
     if s.stop() != 0:
         fail("exit code after SIGTERM: " + s.output())
     log = s.output()
@@ -405,8 +417,12 @@ def access_log():
     bad = by_id.get("e2e-bad") or fail(f"no line for e2e-bad: {calls}")
     if bad["code"] != "INVALID_ARGUMENT" or "empty text" not in bad["error"]:
         fail(f"refused call's line: {bad}")
-    if sorted(r["rpc"] for r in calls) != ["Embed", "Embed", "Embed", "Tokenize"] + \
-            ["Info"] * (len(calls) - 4):  # the CLI's health probes are not calls of ours
+    for rid, code in (("cli-req-1", "OK"), ("cli-req-2", "INVALID_ARGUMENT"),
+                      (made_for_cli.group(1), "INVALID_ARGUMENT")):
+        if by_id.get(rid, {}).get("code") != code:
+            fail(f"no {code} line for the CLI's call {rid}: {calls}")
+    if sorted(r["rpc"] for r in calls) != ["Embed"] * 6 + ["Tokenize"] + \
+            ["Info"] * (len(calls) - 7):  # the CLI's health probes are not calls of ours
         fail(f"want one line per call: {calls}")
     banner = next(r for r in map(json.loads, log.splitlines()) if r.get("event") == "serving")
     if banner["port"] != s.port or banner["model"] != "demo" or banner["compute_dtype"] != "fp32":
@@ -472,6 +488,14 @@ def security():
     if not handshake("tls1_2") or not handshake("tls1_3"):
         fail("the server refused TLS 1.2 / 1.3")
     t.stop()
+    # gRPC's own log lines go through the server's logger, as one warning naming the cause
+    # (never gRPC's "E1202 12:00:00.000 ssl_transport_security.cc:1501] ..." format).
+    log = t.output()
+    if re.search(r"^[EWID]\d{4} ", log, re.M):
+        fail("a gRPC log line in its own format reached the server's log: " + log)
+    if "W TLS handshake failed: a client offered only TLS versions the server does not accept" \
+            not in log:
+        fail("the refused TLS 1.1 handshake is not logged as the server's warning: " + log)
     shutil.rmtree(work)
     print("ok: SIGHUP reloads the keys (a bad file keeps them), no key in the log; "
           "TLS 1.0/1.1 refused, 1.2/1.3 accepted")

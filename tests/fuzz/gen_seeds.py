@@ -281,8 +281,41 @@ def request_seeds():
     write("request", "not_protobuf", b"\x0a\xff\xff\xff\xff\x0f")
 
 
+# Byte-level BPE stages (tests/testdata/tokenizer/bpe/pipelines.json): one seed per pipeline of
+# that fixture (BPE with each option, WordLevel, ByteLevel, RobertaProcessing, Sequence, the
+# Unicode normalizers), plus each splitting pre-tokenizer over the byte-level model.
+def bpe_seeds():
+    path = os.path.join(HERE, "..", "testdata", "tokenizer", "bpe", "pipelines.json")
+    with open(path, encoding="utf-8") as f:
+        cases = json.load(f)["cases"]
+    text = "Hello  world! don't 12345 caf\u00e9 e\u0301 \u4e2d\u6587 \U0001F600\n\t<mask> x"
+    byte_level = None
+    for c in cases:
+        write("tokenizer", "load_bpe_" + c["name"], load_seed(0x0B, 0, js(c["tokenizer"]),
+                                                                text=text, pair=" y z"))
+        if c["name"] == "bytelevel_bpe":
+            byte_level = c["tokenizer"]
+    split = lambda p, b, inv=False: {"type": "Split", "pattern": p, "behavior": b, "invert": inv}
+    pres = {
+        "split_removed": split({"Regex": "\\s+"}, "Removed"),
+        "split_merged_next": split({"String": " "}, "MergedWithNext", True),
+        "split_merged_previous": split({"Regex": "\\p{N}"}, "MergedWithPrevious"),
+        "split_contiguous": split({"Regex": "x*"}, "Contiguous"),
+        "whitespace": {"type": "Whitespace"},
+        "whitespace_split": {"type": "WhitespaceSplit"},
+        "punctuation": {"type": "Punctuation", "behavior": "Isolated"},
+        "digits": {"type": "Digits", "individual_digits": True},
+    }
+    for name, pre in pres.items():
+        tj = dict(byte_level, pre_tokenizer={"type": "Sequence", "pretokenizers": [
+            pre, {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True,
+                  "use_regex": False}]})
+        write("tokenizer", "load_bpe_pre_" + name, load_seed(0x0B, 0, js(tj), text=text))
+
+
 safetensors_seeds()
 model_config_seeds()
 tokenizer_seeds()
 sentencepiece_seeds()
+bpe_seeds()
 request_seeds()

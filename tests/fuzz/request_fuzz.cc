@@ -1,14 +1,15 @@
 // libFuzzer target for the gRPC request path below the transport: raw bytes, as a call's message
 // arrives, in a grpc::ByteBuffer (cut into three slices, as messages often arrive), parsed by the
 // service's own ParseFromByteBuffer (server/grpc/embedder_service.h; on failure the request
-// layer's DiagnoseParseFailure) as an attnserve.v1.EmbedRequest and as a TokenizeRequest, then
-// PrepareEmbed and RunTokenize (server/requests/embed_request.h) against the built-in demo
-// model (core::LoadModel("demo"), loaded once) with the server's default limits. No server runs.
+// layer's DiagnoseParseFailure) as an attnserve.v1.EmbedRequest, a TokenizeRequest and a
+// DecodeRequest, then PrepareEmbed, RunTokenize and RunDecode (server/requests/embed_request.h)
+// against the built-in demo model (core::LoadModel("demo"), loaded once) with the server's
+// default limits. No server runs.
 //
 // Checks, besides ASan/UBSan: a parse failure is InvalidArgument; a prepared request has at
 // most max_inputs_per_request inputs, each of 1..max_input_length ids inside the vocabulary and
 // type ids as many as ids (or none); a tokenize response has one entry per input with parallel
-// arrays.
+// arrays; a decode response one text per input.
 //
 //   request_fuzz -max_total_time=60 CORPUS_DIR tests/fuzz/request_seeds
 #include <cstddef>
@@ -109,6 +110,15 @@ void CheckTokenize(const attnserve::v1::TokenizeRequest& request) {
   }
 }
 
+void CheckDecode(const attnserve::v1::DecodeRequest& request) {
+  auto r = attnserve::RunDecode(request, *g_model, g_limits);
+  if (!r.ok()) {
+    attnserve::fuzz::CheckError(kTarget, r.status());
+    return;
+  }
+  if (r->texts_size() != request.inputs_size()) Fail("one text per Decode input");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -144,6 +154,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     attnserve::v1::TokenizeRequest request;
     if (absl::Status s = attnserve::ParseFromByteBuffer(bytes, &request); s.ok()) {
       CheckTokenize(request);
+    } else {
+      CheckParseError(s);
+    }
+  }
+  {
+    attnserve::v1::DecodeRequest request;
+    if (absl::Status s = attnserve::ParseFromByteBuffer(bytes, &request); s.ok()) {
+      CheckDecode(request);
     } else {
       CheckParseError(s);
     }

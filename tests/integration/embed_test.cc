@@ -124,6 +124,40 @@ TEST_F(EmbedTest, TokenizeReturnsIdsTokensAndOffsets) {
   EXPECT_EQ(t.ids(0), 101);
 }
 
+TEST_F(EmbedTest, DecodeGivesBackTheTextOfTokenizedIds) {
+  v1::TokenizeRequest treq;
+  treq.add_inputs()->set_text("Hello, world!");
+  treq.add_inputs()->set_text("a second text");
+  treq.set_add_special_tokens(true);
+  auto tokens = client_->Tokenize(treq);
+  ASSERT_TRUE(tokens.ok()) << tokens.status();
+  v1::DecodeRequest req;
+  for (const v1::Tokens& t : tokens->tokens()) *req.add_inputs()->mutable_ids() = t.ids();
+  auto resp = client_->Decode(req);  // skip_special_tokens unset: true
+  ASSERT_TRUE(resp.ok()) << resp.status();
+  EXPECT_THAT(resp->texts(), ::testing::ElementsAre("hello, world!", "a second text"));
+  req.set_skip_special_tokens(false);
+  resp = client_->Decode(req);
+  ASSERT_TRUE(resp.ok()) << resp.status();
+  EXPECT_EQ(resp->texts(0), "[CLS] hello, world! [SEP]");
+}
+
+TEST_F(EmbedTest, DecodeRefusesIdsOutsideTheVocabularyAndEmptyRequests) {
+  v1::DecodeRequest req;
+  req.add_inputs()->add_ids(101);
+  v1::TokenIds* bad = req.add_inputs();
+  bad->add_ids(7);
+  bad->add_ids(1 << 20);
+  auto resp = client_->Decode(req);
+  EXPECT_EQ(resp.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(resp.status().message(),
+              ::testing::HasSubstr("input 1 has token id 1048576 at position 1 outside the "
+                                   "vocabulary [0, "));
+  resp = client_->Decode(v1::DecodeRequest());
+  EXPECT_EQ(resp.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(resp.status().message(), ::testing::HasSubstr("the request has no inputs"));
+}
+
 TEST_F(EmbedTest, StreamAnswersEachMessageInOrder) {
   auto stream = client_->OpenStream();
   const std::vector<std::string> texts = {"one", "two words", "three little words", "four"};

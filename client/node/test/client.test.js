@@ -133,6 +133,48 @@ describe('plaintext server', () => {
   });
 });
 
+describe('decode', () => {
+  let client;
+  before(() => { client = new EmbedderClient(TARGET, { timeoutMs: 30000 }); });
+  after(() => client.close());
+
+  test('gives back the tokenized text', async () => {
+    const ids = (await client.tokenizeObjects(['Hello, world!', 'two'])).map((t) => t.ids);
+    assert.deepEqual(await client.decode(ids), ['hello, world!', 'two']);
+    assert.deepEqual(await client.decode(ids.slice(0, 1), { skipSpecialTokens: false }),
+      ['[CLS] hello, world! [SEP]']);
+    await assert.rejects(client.decode([[101, 1 << 20]]),
+      (err) => err.code === status.INVALID_ARGUMENT && /outside the vocabulary/.test(err.message));
+  });
+});
+
+describe('request ids', () => {
+  let client;
+  before(() => { client = new EmbedderClient(TARGET, { timeoutMs: 30000 }); });
+  after(() => client.close());
+
+  test('reach the access log and the errors', async () => {
+    await client.embed(['logged under my id'], { requestId: 'node-req-ok' });
+    await assert.rejects(client.embed([[101, 999999, 102]], { requestId: 'node-req-bad' }), (err) => {
+      assert.equal(err.requestId, 'node-req-bad');
+      assert.match(err.message, /\[request id node-req-bad\]$/);
+      return true;
+    });
+    let made;
+    await assert.rejects(client.embed(['']), (err) => {
+      made = err.requestId;
+      assert.match(made || '', /^[0-9a-f]{16}$/);  // made by the server
+      return true;
+    });
+    if (process.env.ATTNSERVE_LOG) {
+      const log = require('node:fs').readFileSync(process.env.ATTNSERVE_LOG, 'utf8');
+      assert.match(log, /request_id=node-req-ok .*code=OK/);
+      assert.match(log, /request_id=node-req-bad .*code=INVALID_ARGUMENT/);
+      assert.ok(log.includes(`request_id=${made} `), `no line for ${made}`);
+    }
+  });
+});
+
 describe('TLS server with API keys', { skip: !process.env.ATTNSERVE_TLS_TARGET }, () => {
   const tlsTarget = process.env.ATTNSERVE_TLS_TARGET;
   const ca = process.env.ATTNSERVE_CA;
@@ -157,7 +199,29 @@ describe('TLS server with API keys', { skip: !process.env.ATTNSERVE_TLS_TARGET }
   test('a plaintext client cannot talk to a TLS server', async () => {
     const c = new EmbedderClient(tlsTarget, { apiKey: key, timeoutMs: 5000, retryUnavailable: false });
     try {
-      await assert.rejects(c.info(), (err) => err.code === status.UNAVAILABLE);
+      await assert.rejects(c.info(), (err) => err.code === status.UNAVAILABLE &&
+        /it may require TLS \(pass tls: true/.test(err.message));
     } finally { c.close(); }
+  });
+
+  test('failed handshakes say which side refused what', async () => {
+    const cases = [
+      ['no CA for a private certificate', tlsTarget, { tls: true },
+        /the client refused the server's certificate: it is not signed by a CA of the system's trust store \(pass caPem/],
+      ['a name the certificate lacks', tlsTarget, { caPem: ca, serverName: 'wrong.example' },
+        /not issued for the target's host name \(pass serverName/],
+      ['TLS to a plaintext server', process.env.ATTNSERVE_TARGET, { caPem: ca, serverName: 'localhost' },
+        /the server does not speak TLS but the client does/],
+    ];
+    for (const [name, target, options, want] of cases) {
+      const c = new EmbedderClient(target, { timeoutMs: 5000, retryUnavailable: false, ...options });
+      try {
+        await assert.rejects(c.health(), (err) => {
+          assert.equal(err.code, status.UNAVAILABLE, name);
+          assert.match(err.message, want, name);
+          return true;
+        });
+      } finally { c.close(); }
+    }
   });
 });

@@ -38,12 +38,46 @@ pb, _pb_grpc, _health_pb, _health_grpc = _import_stubs()
 
 
 class Error(Exception):
-    """A failed call: `code` is the grpc.StatusCode, `details` the server's message."""
+    """A failed call: `code` is the grpc.StatusCode, `details` the server's message (with, for a
+    connection that failed, which side refused what and the option that changes it), and
+    `request_id` the id the server logged the call under (None when no server answered)."""
 
-    def __init__(self, code, details):
-        super().__init__("%s: %s" % (code.name, details))
+    def __init__(self, code, details, request_id=None):
+        message = "%s: %s" % (code.name, details)
+        if request_id:
+            message += " [request id %s]" % request_id
+        super().__init__(message)
         self.code = code
         self.details = details
+        self.request_id = request_id
+
+
+def connection_hint(details, *, tls, ca_given, client_cert_given):
+    """What a failed connection's gRPC message means, in the client's own option names; "" when
+    it is not a connection failure this knows. The same reading as the C++ client's
+    ConnectionHint (Debian's grpcio reports the OpenSSL reason in the message)."""
+    if "wrong version number" in details:
+        return "the server does not speak TLS but the client does: drop tls / ca_pem"
+    if "certificate verify failed" in details:
+        return ("the client refused the server's certificate: it is not signed by " +
+                ("the CA given as ca_pem" if ca_given else
+                 "a CA of the system's trust store (pass ca_pem with the CA that signed it)") +
+                ", or it has expired")
+    if "not in peer certificate" in details:
+        return ("the client refused the server's certificate: it is not issued for the target's "
+                "host name (pass server_name with a name the certificate holds)")
+    if "Connection refused" in details:
+        return "nothing listens at the target: is the server running, and is the target right?"
+    if "Socket closed" in details or "Connection reset" in details:
+        if not tls:
+            return ("the server closed the connection before any answer: it may require TLS "
+                    "(pass tls=True, and ca_pem when its certificate is not from a system CA)")
+        if not client_cert_given:
+            return ("the server closed the TLS handshake: it may require a client certificate "
+                    "(mutual TLS: pass client_cert_pem and client_key_pem)")
+        return ("the server refused the TLS handshake: it may not trust the CA that signed the "
+                "client certificate (the server's --tls-client-ca)")
+    return ""
 
 
 class Pooling:
@@ -207,7 +241,10 @@ class EmbedderClient:
         ]
         if server_name:
             options.append(("grpc.ssl_target_name_override", server_name))
-        if tls or ca_pem is not None or client_cert_pem is not None:
+        self._tls = bool(tls or ca_pem is not None or client_cert_pem is not None or server_name)
+        self._ca_given = ca_pem is not None
+        self._client_cert_given = client_cert_pem is not None
+        if self._tls:
             creds = grpc.ssl_channel_credentials(
                 root_certificates=_read_pem(ca_pem),
                 private_key=_read_pem(client_key_pem),
@@ -235,15 +272,35 @@ class EmbedderClient:
     def channel(self):
         return self._channel
 
-    def _call(self, method, request, timeout):
+    def _call_metadata(self, request_id):
+        if request_id is None:
+            return self._metadata
+        return self._metadata + (("x-request-id", request_id),)
+
+    def _error(self, e):
+        """An Error from a grpc.RpcError: the connection hint and the server's request id."""
+        details = e.details() or ""
+        if e.code() == grpc.StatusCode.UNAVAILABLE:
+            hint = connection_hint(details, tls=self._tls, ca_given=self._ca_given,
+                                   client_cert_given=self._client_cert_given)
+            if hint:
+                details += " -- " + hint
+        request_id = None
+        try:
+            request_id = dict(e.initial_metadata() or ()).get("x-request-id")
+        except Exception:  # an RpcError that is not a Call (e.g. raised before the call began)
+            pass
+        return Error(e.code(), details, request_id)
+
+    def _call(self, method, request, timeout, request_id=None):
         try:
             return method(
                 request,
                 timeout=self._timeout if timeout is None else timeout,
-                metadata=self._metadata,
+                metadata=self._call_metadata(request_id),
             )
         except grpc.RpcError as e:
-            raise Error(e.code(), e.details()) from None
+            raise self._error(e) from None
 
     # -- RPCs -------------------------------------------------------------------------------
     def embed_request(
@@ -272,9 +329,11 @@ class EmbedderClient:
             request.truncation_direction = pb.TRUNCATION_DIRECTION_LEFT
         return request
 
-    def embed(self, inputs, *, timeout=None, **options):
-        """Embed: one pb.Embedding per input, in order. Options as embed_request()."""
-        return self._call(self._stub.Embed, self.embed_request(inputs, **options), timeout)
+    def embed(self, inputs, *, timeout=None, request_id=None, **options):
+        """Embed: one pb.Embedding per input, in order. Options as embed_request(); request_id
+        is sent as x-request-id (the server's access log carries it)."""
+        return self._call(self._stub.Embed, self.embed_request(inputs, **options), timeout,
+                          request_id)
 
     def embed_texts(self, texts, **options):
         """The pooled vectors of `texts` (lists of floats)."""
@@ -288,7 +347,7 @@ class EmbedderClient:
         """Tokenize, as the CLI prints it: one tokens_dict() per input."""
         return [tokens_dict(t) for t in self.tokenize(inputs, **options).tokens]
 
-    def embed_stream(self, requests, *, timeout=None):
+    def embed_stream(self, requests, *, timeout=None, request_id=None):
         """EmbedStream: yields one EmbedResponse per request, in order.
 
         `requests` is an iterable of pb.EmbedRequest or of input lists (each becomes a request
@@ -303,24 +362,31 @@ class EmbedderClient:
             for response in self._stub.EmbedStream(
                 messages(),
                 timeout=self._timeout if timeout is None else timeout,
-                metadata=self._metadata,
+                metadata=self._call_metadata(request_id),
             ):
                 yield response
         except grpc.RpcError as e:
-            raise Error(e.code(), e.details()) from None
+            raise self._error(e) from None
 
-    def tokenize(self, inputs, *, add_special_tokens=True, truncate=False, timeout=None):
+    def tokenize(self, inputs, *, add_special_tokens=True, truncate=False, timeout=None,
+                 request_id=None):
         """Tokenize: ids, type ids, tokens and byte offsets of each input."""
         request = pb.TokenizeRequest(
             inputs=[_to_input(i) for i in inputs],
             add_special_tokens=add_special_tokens,
             truncate=truncate,
         )
-        return self._call(self._stub.Tokenize, request, timeout)
+        return self._call(self._stub.Tokenize, request, timeout, request_id)
 
-    def info(self, *, timeout=None):
+    def decode(self, ids_lists, *, skip_special_tokens=True, timeout=None, request_id=None):
+        """Decode: the text of each list of token ids (as the tokenizer.json decoder gives it)."""
+        request = pb.DecodeRequest(inputs=[pb.TokenIds(ids=list(ids)) for ids in ids_lists],
+                                   skip_special_tokens=skip_special_tokens)
+        return list(self._call(self._stub.Decode, request, timeout, request_id).texts)
+
+    def info(self, *, timeout=None, request_id=None):
         """Info: the model (id, sizes, defaults) and the server's batching limits."""
-        return self._call(self._stub.Info, pb.InfoRequest(), timeout)
+        return self._call(self._stub.Info, pb.InfoRequest(), timeout, request_id)
 
     def health(self, service="", *, timeout=None):
         """The serving status name of `service` ("" = the whole server): "SERVING", ..."""

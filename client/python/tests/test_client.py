@@ -139,6 +139,16 @@ class PlaintextTest(unittest.TestCase):
                          ("mean", "fp32", "fp32"))
         self.assertIsInstance(info["batching"]["max_queued_tokens"], int)
 
+    def test_decode_gives_back_the_tokenized_text(self):
+        ids = [t["ids"] for t in self.client.tokenize_dicts(["Hello, world!", "two"])]
+        self.assertEqual(self.client.decode(ids), ["hello, world!", "two"])
+        self.assertEqual(self.client.decode(ids[:1], skip_special_tokens=False),
+                         ["[CLS] hello, world! [SEP]"])
+        with self.assertRaises(Error) as cm:
+            self.client.decode([[101, 1 << 20]])
+        self.assertEqual(cm.exception.code, grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("outside the vocabulary", cm.exception.details)
+
     def test_info_and_health(self):
         info = self.client.info()
         self.assertEqual((info.model_id, info.hidden_size, info.max_input_length),
@@ -151,6 +161,23 @@ class PlaintextTest(unittest.TestCase):
             self.client.embed(["fine", ""])
         self.assertEqual(cm.exception.code, grpc.StatusCode.INVALID_ARGUMENT)
         self.assertIn("input 1", cm.exception.details)
+
+    def test_request_ids_reach_the_access_log_and_errors(self):
+        self.client.embed(["logged under my id"], request_id="py-req-ok")
+        with self.assertRaises(Error) as cm:
+            self.client.embed([[101, 999999, 102]], request_id="py-req-bad")
+        self.assertEqual(cm.exception.request_id, "py-req-bad")
+        self.assertTrue(str(cm.exception).endswith("[request id py-req-bad]"), str(cm.exception))
+        with self.assertRaises(Error) as cm:
+            self.client.embed([""])
+        self.assertRegex(cm.exception.request_id or "", r"^[0-9a-f]{16}$")  # made by the server
+        log = os.environ.get("ATTNSERVE_LOG")
+        if log:
+            with open(log) as f:
+                text = f.read()
+            self.assertRegex(text, r"request_id=py-req-ok .*code=OK")
+            self.assertRegex(text, r"request_id=py-req-bad .*code=INVALID_ARGUMENT")
+            self.assertIn("request_id=%s " % cm.exception.request_id, text)
 
     def test_example_script_reports_errors_with_exit_code_1(self):
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
@@ -185,6 +212,26 @@ class TlsApiKeyTest(unittest.TestCase):
             with self.assertRaises(Error) as cm:
                 c.info()
             self.assertEqual(cm.exception.code, grpc.StatusCode.UNAVAILABLE)
+            self.assertIn("it may require TLS (pass tls=True", cm.exception.details)
+
+    def test_failed_handshakes_say_which_side_refused_what(self):
+        cases = [
+            ("no CA for a private certificate", self.TLS_TARGET, dict(tls=True),
+             "the client refused the server's certificate: it is not signed by a CA of the "
+             "system's trust store (pass ca_pem"),
+            ("a name the certificate lacks", self.TLS_TARGET,
+             dict(ca_pem=self.CA, server_name="wrong.example"),
+             "not issued for the target's host name (pass server_name"),
+            ("TLS to a plaintext server", TARGET, dict(ca_pem=self.CA),
+             "the server does not speak TLS but the client does"),
+        ]
+        for name, target, options, want in cases:
+            with self.subTest(name), EmbedderClient(target, timeout=5, retry_unavailable=False,
+                                                    **options) as c:
+                with self.assertRaises(Error) as cm:
+                    c.health()
+                self.assertEqual(cm.exception.code, grpc.StatusCode.UNAVAILABLE)
+                self.assertIn(want, cm.exception.details)
 
 
 def embed_ok_count(metrics_address):

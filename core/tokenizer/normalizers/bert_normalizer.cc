@@ -58,7 +58,8 @@ void BertNormalizer::Run(Next next, std::vector<NormalizedChar>& out) const {
   auto append = [&](char32_t cp, uint32_t start, uint32_t stop) {
     const int ccc = strip && cp >= 0x300 ? unicode::CombiningClass(cp) : 0;
     char32_t l[2] = {cp, 0};
-    const int k = lower ? unicode::ToLower(cp, l) : 1;
+    const int k =
+        lower && (unicode::CachedCharFlags(cp) & unicode::kNeedsLower) ? unicode::ToLower(cp, l) : 1;
     if (ccc == 0) {
       for (int j = 0; j < k; ++j) out.push_back({l[j], start, stop});
       run_start = out.size();

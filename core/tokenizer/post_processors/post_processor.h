@@ -31,6 +31,10 @@ class PostProcessor {
   // special token's id is not in [0, vocab_size).
   virtual absl::Status CheckIds(int vocab_size) const = 0;
 
+  // True when Process reads the sequences' token strings (ByteLevel offset trimming): the
+  // tokenizer then fills TokenSequence::tokens even without return_tokens.
+  virtual bool needs_tokens() const { return false; }
+
   virtual std::string Describe() const = 0;
 };
 

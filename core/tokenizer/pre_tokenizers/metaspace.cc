@@ -96,7 +96,7 @@ void Metaspace::PreTokenize(const NormalizedString& s, uint32_t begin, uint32_t 
   words.push_back({start, end});
 }
 
-void Metaspace::RewriteAndSplit(const NormalizedString& s, uint32_t begin, uint32_t end,
+void Metaspace::PreTokenizeInto(const NormalizedString& s, uint32_t begin, uint32_t end,
                                 bool at_input_start, NormalizedString& out,
                                 std::vector<CharSpan>& words) const {
   if (begin >= end) return;

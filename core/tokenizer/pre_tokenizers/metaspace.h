@@ -42,13 +42,14 @@ class Metaspace final : public PreTokenizer {
   static absl::StatusOr<std::unique_ptr<PreTokenizer>> FromJson(const nlohmann::json& config,
                                                                 absl::string_view source);
 
-  // Metaspace always rewrites: the tokenizer calls RewriteAndSplit. PreTokenize is the split
+  // Metaspace always rewrites: the tokenizer calls PreTokenizeInto. PreTokenize is the split
   // alone, for text already rewritten (spaces replaced, replacement prepended).
   void PreTokenize(const NormalizedString& s, uint32_t begin, uint32_t end,
                    std::vector<CharSpan>& words) const override;
   bool rewrites() const override { return true; }
-  void RewriteAndSplit(const NormalizedString& s, uint32_t begin, uint32_t end, bool at_input_start,
-                       NormalizedString& out, std::vector<CharSpan>& words) const override;
+  void PreTokenizeInto(const NormalizedString& s, uint32_t begin, uint32_t end,
+                       bool at_input_start, NormalizedString& out,
+                       std::vector<CharSpan>& words) const override;
   std::string Describe() const override;
 
   const MetaspaceOptions& options() const { return options_; }

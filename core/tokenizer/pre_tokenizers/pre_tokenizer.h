@@ -11,6 +11,13 @@
 
 namespace attnserve::core {
 
+// Frees a per-thread buffer that a huge input grew (more than 1 << 16 elements), so that one
+// 100 KB word does not pin its memory to the thread for good.
+template <typename Vector>
+void ShrinkIfHuge(Vector& v) {
+  if (v.capacity() > (size_t{1} << 16)) Vector().swap(v);
+}
+
 // Splits normalized text into words, which the model then tokenizes one by one. Emits spans of
 // characters, never copies: the words stay in the NormalizedString. Implementations are
 // immutable after creation and thread-safe; they own nothing but their options.
@@ -24,21 +31,21 @@ class PreTokenizer {
   virtual void PreTokenize(const NormalizedString& s, uint32_t begin, uint32_t end,
                            std::vector<CharSpan>& words) const = 0;
 
-  // A pre-tokenizer that rewrites the text as it splits it (Metaspace: spaces become the
-  // replacement, which is also prepended) returns true; the tokenizer then calls
-  // RewriteAndSplit instead of PreTokenize.
+  // True for a pre-tokenizer that rewrites characters (ByteLevel: each UTF-8 byte becomes a
+  // character of its alphabet; Metaspace: spaces become the replacement, which may also be
+  // prepended), or a Sequence holding one: the tokenizer then calls PreTokenizeInto, and the
+  // model sees the rewritten characters.
   virtual bool rewrites() const { return false; }
 
-  // For a rewriting pre-tokenizer: appends to `out.chars` the characters [begin, end) of `s`
-  // rewritten (each with the original byte range it came from, as Hugging Face's alignments
-  // give), and to `words` the words as spans of `out` (whose utf8 the caller syncs).
-  // `at_input_start`: the range starts at byte 0 of its input text (Hugging Face's
-  // `offsets_original().0 == 0`). One call per range of text between added tokens.
-  virtual void RewriteAndSplit(const NormalizedString& s, uint32_t begin, uint32_t end,
+  // For rewrites(): the words of characters [begin, end) of `s`, rewritten: their characters
+  // are appended to out.chars (each with the original byte range of the character it came
+  // from) and `words` gets spans of `out`. Leaves out.utf8 / out.char_pos to the caller
+  // (out.SyncUtf8()). The default (a pre-tokenizer that rewrites nothing) copies the words.
+  // `at_input_start`: [begin, end) starts at byte 0 of its input text (Hugging Face's
+  // `offsets_original().0 == 0`, which Metaspace's prepend_scheme "first" reads).
+  virtual void PreTokenizeInto(const NormalizedString& s, uint32_t begin, uint32_t end,
                                bool at_input_start, NormalizedString& out,
-                               std::vector<CharSpan>& words) const {
-    (void)s, (void)begin, (void)end, (void)at_input_start, (void)out, (void)words;
-  }
+                               std::vector<CharSpan>& words) const;
 
   virtual std::string Describe() const = 0;
 };

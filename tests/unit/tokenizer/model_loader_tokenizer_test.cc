@@ -46,10 +46,10 @@ TEST(ModelLoaderTokenizerTest, BrokenTokenizerIsALoadError) {
   const auto dir = std::filesystem::temp_directory_path() / "attnserve_tok_broken";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  { std::ofstream(dir / "tokenizer.json") << R"({"model": {"type": "BPE", "vocab": {}}})"; }
+  { std::ofstream(dir / "tokenizer.json") << R"({"model": {"type": "Bogus", "vocab": {}}})"; }
   auto t = LoadTokenizer(dir.string());
   ASSERT_FALSE(t.ok());
-  EXPECT_THAT(std::string(t.status().message()), HasSubstr("tokenizer.json: model type 'BPE'"));
+  EXPECT_THAT(std::string(t.status().message()), HasSubstr("tokenizer.json: model type 'Bogus'"));
   std::filesystem::remove_all(dir);
 }
 

@@ -242,7 +242,7 @@ TEST(MetaspaceTest, RewritesSpacesPrependsAndSplitsBeforeEachReplacement) {
   const std::string text = "a  b";
   AppendOriginalChars(text, 0, text.size(), s.chars);
   std::vector<CharSpan> words;
-  m.RewriteAndSplit(s, 0, 4, /*at_input_start=*/true, out, words);
+  m.PreTokenizeInto(s, 0, 4, /*at_input_start=*/true, out, words);
   out.SyncUtf8();
   EXPECT_EQ(out.utf8, "\u2581a\u2581\u2581b");
   ASSERT_EQ(words.size(), 3u);

@@ -482,21 +482,22 @@ TEST(TruncationTest, DirectionKeepsTheFirstOrTheLastTokens) {
 // --- Registries and the assembled pipeline ----------------------------------------------------
 
 TEST(StageRegistryTest, UnknownTypeNamesTheFileAndTheType) {
-  auto n = NormalizerRegistry().Create("Nmt", json{{"type", "Nmt"}}, "my/t.json");
+  auto n = NormalizerRegistry().Create("Bogus", json{{"type", "Bogus"}}, "my/t.json");
   ASSERT_FALSE(n.ok());
   EXPECT_EQ(n.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(n.status().message()),
-              HasSubstr("my/t.json: normalizer type 'Nmt' is not supported (supported: "
+              HasSubstr("my/t.json: normalizer type 'Bogus' is not supported (supported: "
                         "BertNormalizer, "));
-  auto m = TokenizerModelRegistry().Create("WordLevel", json::object(), "my/t.json");
+  EXPECT_THAT(std::string(n.status().message()), HasSubstr(", or null)"));
+  auto m = TokenizerModelRegistry().Create("Bogus", json::object(), "my/t.json");
   ASSERT_FALSE(m.ok());
   EXPECT_THAT(std::string(m.status().message()),
-              HasSubstr("my/t.json: model type 'WordLevel' is not supported (supported: WordPiece"));
+              HasSubstr("my/t.json: model type 'Bogus' is not supported (supported: WordPiece, "));
   auto p = PreTokenizerRegistry().Create("", json::object(), "my/t.json", /*shown=*/"{}");
   ASSERT_FALSE(p.ok());
   EXPECT_THAT(std::string(p.status().message()), HasSubstr("pre_tokenizer '{}' is not supported"));
-  EXPECT_EQ(PostProcessorRegistry().Names(), "TemplateProcessing, BertProcessing");
-  EXPECT_EQ(DecoderRegistry().Find("ByteLevel"), nullptr);
+  EXPECT_THAT(PostProcessorRegistry().Names(), HasSubstr("TemplateProcessing, BertProcessing"));
+  EXPECT_EQ(DecoderRegistry().Find("Bogus"), nullptr);
 }
 
 TEST(StageRegistryTest, KnownTypesBuildTheirStage) {
@@ -540,7 +541,7 @@ TEST(PipelineTest, DecodeRoundTripsThroughTheWordPieceDecoder) {
 
 TEST(PipelineTest, WithoutASupportedDecoderDecodeFails) {
   json j = json::parse(testing::TokenizerJson("bert-base-uncased"));
-  j["decoder"] = {{"type", "ByteLevel"}};
+  j["decoder"] = {{"type", "Bogus"}};
   auto t = Tokenizer::FromTokenizerJson(j.dump(), "t.json");
   ASSERT_TRUE(t.ok()) << t.status();  // ignored, as before decoding existed
   EXPECT_EQ((*t)->decoder(), nullptr);

@@ -457,12 +457,14 @@ TEST_P(UnsupportedTokenizerJsonTest, IsALoadError) {
 INSTANTIATE_TEST_SUITE_P(
     Files, UnsupportedTokenizerJsonTest,
     ::testing::Values(
-        BadFile{
-            "bpe",
-            [](json& j) {
-              j["model"] = {{"type", "BPE"}, {"vocab", json::object()}, {"merges", json::array()}};
-            },
-            "model type 'BPE' is not supported"},
+        BadFile{"bpe_dropout",
+                [](json& j) {
+                  j["model"] = {{"type", "BPE"},
+                                {"dropout", 0.1},
+                                {"vocab", {{"a", 0}}},
+                                {"merges", json::array()}};
+                },
+                "dropout 0.1 is not supported"},
         BadFile{"unigram",
                 [](json& j) {
                   j["model"] = {{"type", "Unigram"}, {"vocab", json::array()}};
@@ -485,24 +487,26 @@ INSTANTIATE_TEST_SUITE_P(
                 "normalizer: unsupported option 'nfkc'"},
         BadFile{"normalizer_type", [](json& j) { j["normalizer"]["lowercase"] = "yes"; },
                 "normalizer.lowercase must be true or false"},
-        BadFile{"whitespace_pretokenizer",
+        BadFile{"unicode_scripts_pretokenizer",
                 [](json& j) {
-                  j["pre_tokenizer"] = {{"type", "Whitespace"}};
+                  j["pre_tokenizer"] = {{"type", "UnicodeScripts"}};
                 },
-                "pre_tokenizer 'Whitespace' is not supported"},
-        BadFile{"bytelevel_pretokenizer",
+                "pre_tokenizer 'UnicodeScripts' is not supported"},
+        BadFile{"two_bytelevel_pretokenizers",
                 [](json& j) {
-                  j["pre_tokenizer"] = {{"type", "ByteLevel"}, {"add_prefix_space", false}};
+                  j["pre_tokenizer"] = {{"type", "Sequence"},
+                                        {"pretokenizers",
+                                         {{{"type", "ByteLevel"}}, {{"type", "ByteLevel"}}}}};
                 },
-                "pre_tokenizer 'ByteLevel' is not supported"},
-        BadFile{"no_pretokenizer", [](json& j) { j["pre_tokenizer"] = nullptr; },
-                "pre_tokenizer 'null' is not supported"},
-        BadFile{"roberta_processing",
+                "only one may"},
+        BadFile{"roberta_processing_option",
                 [](json& j) {
-                  j["post_processor"] = {
-                      {"type", "RobertaProcessing"}, {"sep", {"</s>", 2}}, {"cls", {"<s>", 0}}};
+                  j["post_processor"] = {{"type", "RobertaProcessing"},
+                                         {"sep", {"</s>", 2}},
+                                         {"cls", {"<s>", 0}},
+                                         {"colour", 1}};
                 },
-                "post_processor type 'RobertaProcessing' is not supported"},
+                "unsupported option 'colour'"},
         BadFile{"template_without_a",
                 [](json& j) { j["post_processor"]["single"] = json::array(); },
                 "must hold $A once"},

@@ -1,11 +1,64 @@
 #include "core/tokenizer/unicode.h"
 
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/unit/tokenizer/testdata.h"
 
 namespace attnserve::core::unicode {
 namespace {
 
 bool Has(char32_t cp, uint8_t flag) { return (CharFlags(cp) & flag) != 0; }
+
+// Every code point's classes and lowercase against those probed from Hugging Face's Rust crate
+// (tests/tokenizer_exactness/probe_bert_classes.py).
+TEST(UnicodeTest, EveryCodePointHasTheRustCratesClasses) {
+  const nlohmann::json ref = nlohmann::json::parse(testing::ReadTestFile(
+      testing::TokenizersDir().parent_path() / "tokenizer" / "bert_reference_classes.json"));
+  struct Class {
+    const char* name;
+    uint8_t flag;
+    std::vector<bool> in;
+  };
+  std::vector<Class> classes = {{"control", kControl, {}},
+                                {"whitespace", kWhitespace, {}},
+                                {"punctuation", kPunctuation, {}},
+                                {"chinese", kChinese, {}},
+                                {"nonspacing_mark", kNonspacingMark, {}}};
+  for (Class& c : classes) {
+    c.in.assign(0x110000, false);
+    for (const auto& r : ref.at(c.name)) {
+      for (uint32_t cp = r[0].get<uint32_t>(); cp <= r[1].get<uint32_t>(); ++cp) c.in[cp] = true;
+    }
+  }
+  const auto& lower = ref.at("lowercase");
+  int wrong = 0;
+  for (char32_t cp = 0; cp < 0x110000 && wrong < 20; ++cp) {
+    if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+    for (const Class& c : classes) {
+      if (Has(cp, c.flag) != c.in[cp]) {
+        ADD_FAILURE() << c.name << " U+" << std::hex << static_cast<uint32_t>(cp) << ": attnserve "
+                      << Has(cp, c.flag) << ", the Rust crate " << c.in[cp];
+        ++wrong;
+      }
+    }
+    std::vector<uint32_t> want = {static_cast<uint32_t>(cp)};
+    if (auto it = lower.find(std::to_string(cp)); it != lower.end()) {
+      want = it->get<std::vector<uint32_t>>();
+    }
+    char32_t out[2];
+    const int n = ToLower(cp, out);
+    const std::vector<uint32_t> got(out, out + n);
+    if (got != want) {
+      ADD_FAILURE() << "lowercase of U+" << std::hex << static_cast<uint32_t>(cp)
+                    << " differs from the Rust crate's";
+      ++wrong;
+    }
+  }
+}
 
 TEST(UnicodeTest, Controls) {
   for (char32_t cp : {0x00u, 0x07u, 0x0Bu, 0x0Cu, 0x7Fu, 0x85u, 0xADu, 0x200Bu, 0x200Du, 0x2060u,
