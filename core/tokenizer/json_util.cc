@@ -41,6 +41,29 @@ absl::StatusOr<std::string> GetString(const json& obj, const char* key, absl::st
   return it->get<std::string>();
 }
 
+absl::StatusOr<std::unique_ptr<Regex>> GetPattern(const json& obj, const char* key,
+                                                  bool empty_ok, absl::string_view source,
+                                                  absl::string_view where) {
+  const auto p = obj.find(key);
+  if (p == obj.end() || !p->is_object() || p->size() != 1 ||
+      !(p->contains("String") || p->contains("Regex")) || !p->begin()->is_string()) {
+    return Err(source,
+               absl::StrCat(where, ".", key, " must be {\"String\": s} or {\"Regex\": r}"));
+  }
+  const bool literal = p->contains("String");
+  const std::string& text = p->begin()->get_ref<const std::string&>();
+  const std::string at =
+      absl::StrCat(source, ": ", where, ".", key, literal ? ".String" : ".Regex");
+  absl::StatusOr<std::unique_ptr<Regex>> re =
+      literal ? Regex::Literal(text, at) : Regex::Compile(text, at);
+  if (!re.ok()) return re.status();
+  if (!empty_ok && (text.empty() || (*re)->CanMatchEmpty())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(at, ": '", text, "' can match the empty string; not supported here"));
+  }
+  return re;
+}
+
 std::string TypeOf(const json& obj) {
   if (!obj.is_object()) return "";
   const auto it = obj.find("type");

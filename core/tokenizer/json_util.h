@@ -5,6 +5,7 @@
 #define ATTNSERVE_CORE_TOKENIZER_JSON_UTIL_H_
 
 #include <initializer_list>
+#include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +13,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+
+#include "core/tokenizer/regex.h"
 
 namespace attnserve::core::tokenizer_json {
 
@@ -30,6 +33,14 @@ absl::StatusOr<bool> GetBool(const nlohmann::json& obj, const char* key, bool de
 // obj[key]; an error when absent or not a string.
 absl::StatusOr<std::string> GetString(const nlohmann::json& obj, const char* key,
                                       absl::string_view source, absl::string_view where);
+
+// obj[key], a pattern: {"String": s} (matched literally) or {"Regex": r} (Oniguruma syntax),
+// compiled. An error when absent, malformed or not compiling, and, unless `empty_ok`, when the
+// pattern can match the empty string (Replace: an empty match would insert between characters,
+// whose alignment we do not reproduce).
+absl::StatusOr<std::unique_ptr<Regex>> GetPattern(const nlohmann::json& obj, const char* key,
+                                                  bool empty_ok, absl::string_view source,
+                                                  absl::string_view where);
 
 // obj["type"] when it is a string, else "".
 std::string TypeOf(const nlohmann::json& obj);

@@ -124,6 +124,12 @@ absl::StatusOr<std::string> TranslateOnigurumaPattern(absl::string_view p) {
 
 Regex::~Regex() { pcre2_code_free(static_cast<pcre2_code*>(code_)); }
 
+bool Regex::CanMatchEmpty() const {
+  uint32_t min_length = 0;
+  pcre2_pattern_info(static_cast<const pcre2_code*>(code_), PCRE2_INFO_MINLENGTH, &min_length);
+  return min_length == 0;
+}
+
 absl::StatusOr<std::unique_ptr<Regex>> Regex::Compile(absl::string_view pattern,
                                                       absl::string_view where) {
   absl::StatusOr<std::string> translated = TranslateOnigurumaPattern(pattern);

@@ -49,6 +49,8 @@ class Regex {
   void FindAll(absl::string_view text, std::vector<RegexMatch>& out) const;
 
   const std::string& pattern() const { return pattern_; }
+  // True when some match may be empty (PCRE2's lower bound on a match's length is 0).
+  bool CanMatchEmpty() const;
 
  private:
   Regex() = default;

@@ -140,32 +140,34 @@ absl::StatusOr<std::unique_ptr<Decoder>> ReplaceDecoder::FromJson(const nlohmann
                                                                   absl::string_view source) {
   constexpr absl::string_view kWhere = "decoder (Replace)";
   ATTN_RETURN_IF_ERROR(CheckKeys(j, {"type", "pattern", "content"}, source, kWhere));
-  const auto p = j.find("pattern");
-  if (p == j.end() || !p->is_object() || p->size() != 1) {
-    return Err(source,
-               absl::StrCat(kWhere, ".pattern must be {\"String\": ...} or {\"Regex\": ...}"));
-  }
-  if (p->contains("Regex")) {
-    return Err(source,
-               absl::StrCat(kWhere, ".pattern: Replace with a Regex pattern is not supported yet"));
-  }
-  ATTN_ASSIGN_OR_RETURN(
-      std::string pattern,
-      tokenizer_json::GetString(*p, "String", source, absl::StrCat(kWhere, ".pattern")));
-  if (pattern.empty())
-    return Err(source, absl::StrCat(kWhere, ".pattern.String: an empty pattern is not supported"));
+  ATTN_ASSIGN_OR_RETURN(std::unique_ptr<Regex> pattern,
+                        tokenizer_json::GetPattern(j, "pattern", /*empty_ok=*/false, source,
+                                                   kWhere));
   ATTN_ASSIGN_OR_RETURN(std::string content,
                         tokenizer_json::GetString(j, "content", source, kWhere));
   return std::make_unique<ReplaceDecoder>(std::move(pattern), std::move(content));
 }
 
 std::string ReplaceDecoder::Describe() const {
-  return absl::StrCat("Replace('", pattern_, "' -> '", content_, "')");
+  return absl::StrCat("Replace('", pattern_->pattern(), "' -> '", content_, "')");
 }
 
 void ReplaceDecoder::DecodeChain(std::vector<std::string>& tokens) const {
-  // Leftmost non-overlapping occurrences, as the regex of the escaped string finds them.
-  for (std::string& t : tokens) t = absl::StrReplaceAll(t, {{pattern_, content_}});
+  thread_local std::vector<RegexMatch> matches;
+  std::string replaced;
+  for (std::string& t : tokens) {
+    matches.clear();
+    pattern_->FindAll(t, matches);
+    if (matches.empty()) continue;
+    replaced.clear();
+    size_t at = 0;
+    for (const RegexMatch& m : matches) {
+      replaced.append(t, at, m.start - at).append(content_);
+      at = m.end;
+    }
+    replaced.append(t, at, std::string::npos);
+    t.swap(replaced);
+  }
 }
 
 // ---- Metaspace ----

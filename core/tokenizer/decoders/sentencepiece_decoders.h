@@ -15,6 +15,7 @@
 
 #include "core/tokenizer/decoders/decoder.h"
 #include "core/tokenizer/pre_tokenizers/metaspace.h"
+#include "core/tokenizer/regex.h"
 
 namespace attnserve::core {
 
@@ -54,10 +55,12 @@ class StripDecoder final : public Decoder {
   size_t start_, stop_;
 };
 
-// Each non-overlapping occurrence of a string in each token replaced.
+// Each match of a pattern ({"String": s} or {"Regex": r}) in each token replaced, left to right,
+// not overlapping.
 class ReplaceDecoder final : public Decoder {
  public:
-  ReplaceDecoder(std::string pattern, std::string content)
+  // `pattern` never matches the empty string.
+  ReplaceDecoder(std::unique_ptr<Regex> pattern, std::string content)
       : pattern_(std::move(pattern)), content_(std::move(content)) {}
   static absl::StatusOr<std::unique_ptr<Decoder>> FromJson(const nlohmann::json& config,
                                                            absl::string_view source);
@@ -65,7 +68,8 @@ class ReplaceDecoder final : public Decoder {
   std::string Describe() const override;
 
  private:
-  std::string pattern_, content_;
+  std::unique_ptr<Regex> pattern_;
+  std::string content_;
 };
 
 // The replacement character back to ' ', except in the first token when something is

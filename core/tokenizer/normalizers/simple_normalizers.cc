@@ -163,58 +163,61 @@ void StripAccentsNormalizer::NormalizeText(absl::string_view text, size_t begin,
 
 // ---- Replace ----
 
-ReplaceNormalizer::ReplaceNormalizer(std::string pattern, std::string content)
-    : pattern_utf8_(std::move(pattern)),
+ReplaceNormalizer::ReplaceNormalizer(std::unique_ptr<Regex> pattern, std::string content)
+    : pattern_(std::move(pattern)),
       content_utf8_(std::move(content)),
-      pattern_(DecodeUtf8String(pattern_utf8_)),
       content_(DecodeUtf8String(content_utf8_)) {}
 
 absl::StatusOr<std::unique_ptr<Normalizer>> ReplaceNormalizer::FromJson(const nlohmann::json& j,
                                                                         absl::string_view source) {
   constexpr absl::string_view kWhere = "normalizer (Replace)";
   ATTN_RETURN_IF_ERROR(CheckKeys(j, {"type", "pattern", "content"}, source, kWhere));
-  const auto p = j.find("pattern");
-  if (p == j.end() || !p->is_object() || p->size() != 1) {
-    return Err(source,
-               absl::StrCat(kWhere, ".pattern must be {\"String\": ...} or {\"Regex\": ...}"));
-  }
-  if (p->contains("Regex")) {
-    return Err(source,
-               absl::StrCat(kWhere, ".pattern: Replace with a Regex pattern is not supported yet"));
-  }
-  ATTN_ASSIGN_OR_RETURN(std::string pattern,
-                        GetUtf8(*p, "String", source, absl::StrCat(kWhere, ".pattern")));
-  if (pattern.empty()) {
-    // An empty regex matches between every two characters; nobody writes it, and we would have
-    // to reproduce the regex crate's empty-match iteration.
-    return Err(source, absl::StrCat(kWhere, ".pattern.String: an empty pattern is not supported"));
-  }
+  // An empty match would insert between characters; nobody writes such a pattern, and we would
+  // have to reproduce the alignment the crate gives the inserted characters.
+  ATTN_ASSIGN_OR_RETURN(std::unique_ptr<Regex> pattern,
+                        tokenizer_json::GetPattern(j, "pattern", /*empty_ok=*/false, source,
+                                                   kWhere));
   ATTN_ASSIGN_OR_RETURN(std::string content, GetUtf8(j, "content", source, kWhere));
   return std::make_unique<ReplaceNormalizer>(std::move(pattern), std::move(content));
 }
 
 std::string ReplaceNormalizer::Describe() const {
-  return absl::StrCat("Replace('", pattern_utf8_, "' -> '", content_utf8_, "')");
+  return absl::StrCat("Replace('", pattern_->pattern(), "' -> '", content_utf8_, "')");
 }
 
 void ReplaceNormalizer::Normalize(const NormalizedChar* in, size_t n,
                                   std::vector<NormalizedChar>& out) const {
-  const size_t m = pattern_.size();
-  const char32_t first = pattern_[0];
+  // The pattern runs on the UTF-8 of the characters; char_at maps each byte back to its
+  // character (one entry per byte, plus one for the end).
+  thread_local std::string utf8;
+  thread_local std::vector<uint32_t> char_at;
+  thread_local std::vector<RegexMatch> matches;
+  utf8.clear();
+  char_at.clear();
+  for (size_t i = 0; i < n; ++i) {
+    char buf[4];
+    const int len = unicode::EncodeUtf8(in[i].cp, buf);
+    utf8.append(buf, static_cast<size_t>(len));
+    char_at.insert(char_at.end(), static_cast<size_t>(len), static_cast<uint32_t>(i));
+  }
+  char_at.push_back(static_cast<uint32_t>(n));
+  matches.clear();
+  pattern_->FindAll(utf8, matches);
   size_t i = 0;
-  while (i < n) {
-    if (in[i].cp == first && n - i >= m &&
-        std::equal(pattern_.begin() + 1, pattern_.end(), in + i + 1,
-                   [](char32_t a, const NormalizedChar& b) { return a == b.cp; })) {
-      // As Hugging Face: inserted characters share the alignment of the byte before them, i.e.
-      // of the last character of the match.
-      const NormalizedChar& last = in[i + m - 1];
-      for (const char32_t c : content_) out.push_back({c, last.start, last.end});
-      i += m;
-    } else {
-      out.push_back(in[i]);
-      ++i;
-    }
+  for (const RegexMatch& m : matches) {
+    const size_t first = char_at[m.start];
+    const size_t last = char_at[m.end];  // past the match (a match ends on a character boundary)
+    out.insert(out.end(), in + i, in + first);
+    // As Hugging Face: inserted characters share the alignment of the byte before them, i.e.
+    // of the last character of the match.
+    const NormalizedChar& before = in[last - 1];
+    for (const char32_t c : content_) out.push_back({c, before.start, before.end});
+    i = last;
+  }
+  out.insert(out.end(), in + i, in + n);
+  if (utf8.capacity() > (size_t{1} << 20)) {
+    utf8 = std::string();
+    char_at = std::vector<uint32_t>();
   }
 }
 

@@ -1,5 +1,5 @@
 // The small normalizers of Hugging Face tokenizers that SentencePiece-style files chain in a
-// Sequence: Lowercase, Strip, StripAccents, Replace (String pattern), Prepend. Each follows the
+// Sequence: Lowercase, Strip, StripAccents, Replace (String or Regex pattern), Prepend. Each follows the
 // Rust crate's NormalizedString operation, including the alignments it gives: a character that
 // a normalizer produces carries the original byte range of the character it replaced.
 #ifndef ATTNSERVE_CORE_TOKENIZER_NORMALIZERS_SIMPLE_NORMALIZERS_H_
@@ -16,6 +16,7 @@
 #include "absl/strings/string_view.h"
 
 #include "core/tokenizer/normalizers/normalizer.h"
+#include "core/tokenizer/regex.h"
 
 namespace attnserve::core {
 
@@ -63,14 +64,14 @@ class StripAccentsNormalizer final : public Normalizer {
   std::string Describe() const override { return "StripAccents"; }
 };
 
-// {"type": "Replace", "pattern": {"String": s}, "content": c}: every non-overlapping occurrence
-// of s (left to right) becomes c; the new characters take the range of the last character of the
-// occurrence (Hugging Face's NormalizedString::replace). A Regex pattern is a load error until
-// the regex engine is wired in. Immutable, thread-safe.
+// {"type": "Replace", "pattern": {"String": s} or {"Regex": r}, "content": c}: every match
+// (left to right, not overlapping, as the crate's find_matches) becomes c; the new characters
+// take the range of the last character of the match (Hugging Face's NormalizedString::replace).
+// A pattern that can match the empty string is a load error. Immutable, thread-safe.
 class ReplaceNormalizer final : public Normalizer {
  public:
-  // `pattern` non-empty.
-  ReplaceNormalizer(std::string pattern, std::string content);
+  // `pattern` never matches the empty string.
+  ReplaceNormalizer(std::unique_ptr<Regex> pattern, std::string content);
   static absl::StatusOr<std::unique_ptr<Normalizer>> FromJson(const nlohmann::json& config,
                                                               absl::string_view source);
   void Normalize(const NormalizedChar* in, size_t n,
@@ -78,9 +79,8 @@ class ReplaceNormalizer final : public Normalizer {
   std::string Describe() const override;
 
  private:
-  std::string pattern_utf8_;
+  std::unique_ptr<Regex> pattern_;
   std::string content_utf8_;
-  std::vector<char32_t> pattern_;
   std::vector<char32_t> content_;
 };
 

@@ -110,20 +110,9 @@ absl::StatusOr<std::unique_ptr<PreTokenizer>> Split::FromJson(const nlohmann::js
                                                              absl::string_view source) {
   ATTN_RETURN_IF_ERROR(tokenizer_json::CheckKeys(config, {"type", "pattern", "behavior", "invert"},
                                                  source, "pre_tokenizer(Split)"));
-  const auto p = config.find("pattern");
-  if (p == config.end() || !p->is_object() || p->size() != 1 ||
-      !(p->contains("String") || p->contains("Regex")) || !p->begin()->is_string()) {
-    return Err(source, "pre_tokenizer(Split).pattern must be {\"String\": s} or {\"Regex\": r}");
-  }
-  const std::string& text = p->begin()->get_ref<const std::string&>();
-  std::unique_ptr<Regex> re;
-  if (p->contains("Regex")) {
-    ATTN_ASSIGN_OR_RETURN(
-        re, Regex::Compile(text, absl::StrCat(source, ": pre_tokenizer(Split).pattern.Regex")));
-  } else {
-    ATTN_ASSIGN_OR_RETURN(
-        re, Regex::Literal(text, absl::StrCat(source, ": pre_tokenizer(Split).pattern.String")));
-  }
+  ATTN_ASSIGN_OR_RETURN(std::unique_ptr<Regex> re,
+                        tokenizer_json::GetPattern(config, "pattern", /*empty_ok=*/true, source,
+                                                   "pre_tokenizer(Split)"));
   ATTN_ASSIGN_OR_RETURN(const SplitBehavior behavior,
                         ParseSplitBehavior(config, "behavior", source, "pre_tokenizer(Split)"));
   const auto inv = config.find("invert");

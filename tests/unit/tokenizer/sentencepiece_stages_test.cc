@@ -106,6 +106,25 @@ TEST(SimpleNormalizersTest, MatchTheReference) {
   EXPECT_EQ(Normalize(*empty, " x "), " x ");
 }
 
+TEST(SimpleNormalizersTest, ReplaceWithARegexPattern) {
+  // XLM-RoBERTa's tokenizer.json collapses runs of spaces after its precompiled charsmap.
+  std::vector<NormalizedChar> c;
+  auto spaces =
+      MakeNormalizer({{"type", "Replace"}, {"pattern", {{"Regex", " {2,}"}}}, {"content", " "}});
+  EXPECT_EQ(Normalize(*spaces, "a   b  \u00e9  \u3000 c", &c), "a b \u00e9 \u3000 c");  // ref.
+  ASSERT_EQ(c.size(), 9u);
+  EXPECT_EQ(c[1].start, 3u);  // the last space of the first run
+  EXPECT_EQ(c[2].start, 4u);  // 'b' keeps its range
+  EXPECT_EQ(Normalize(*spaces, "  x"), " x");
+  EXPECT_EQ(Normalize(*spaces, "y  "), "y ");
+  auto letters = MakeNormalizer(
+      {{"type", "Replace"}, {"pattern", {{"Regex", "\\p{L}+"}}}, {"content", "<w>"}});
+  EXPECT_EQ(Normalize(*letters, "ab1 \u00e7d_\u00e92"), "<w>1 <w>_<w>2");  // reference
+  auto gone =
+      MakeNormalizer({{"type", "Replace"}, {"pattern", {{"Regex", "(?i)ab"}}}, {"content", ""}});
+  EXPECT_EQ(Normalize(*gone, "xABabyAb"), "xy");  // reference
+}
+
 TEST(SimpleNormalizersTest, InsertedCharactersTakeTheRangeOfTheCharacterTheyReplace) {
   std::vector<NormalizedChar> c;
   auto rep =
@@ -126,16 +145,19 @@ TEST(SimpleNormalizersTest, BadOptionsAreLoadErrorsNamingThePlace) {
   j["normalizer"] = {{"type", "Sequence"},
                      {"normalizers",
                       {{{"type", "Lowercase"}},
-                       {{"type", "Replace"}, {"pattern", {{"Regex", "\\s+"}}}, {"content", " "}}}}};
+                       {{"type", "Replace"}, {"pattern", {{"Regex", "\\s*"}}}, {"content", " "}}}}};
   EXPECT_THAT(LoadError(j),
-              HasSubstr("my/tokenizer.json: normalizer.normalizers[1]: normalizer (Replace)."
-                        "pattern: Replace with a Regex pattern is not supported yet"));
+              HasSubstr("my/tokenizer.json: normalizer.normalizers[1]: "
+                        "normalizer (Replace).pattern.Regex: '\\s*' can match the empty string"));
+  j["normalizer"] = {{"type", "Replace"}, {"pattern", {{"Regex", "(a"}}}, {"content", " "}};
+  EXPECT_THAT(LoadError(j), HasSubstr("normalizer (Replace).pattern.Regex: regex '(a' does not "
+                                      "compile"));
   j["normalizer"] = {{"type", "Strip"}, {"strip_left", true}};
   EXPECT_THAT(LoadError(j), HasSubstr("normalizer (Strip).strip_right must be true or false"));
   j["normalizer"] = {{"type", "Lowercase"}, {"locale", "tr"}};
   EXPECT_THAT(LoadError(j), HasSubstr("normalizer (Lowercase): unsupported option 'locale'"));
   j["normalizer"] = {{"type", "Replace"}, {"pattern", {{"String", ""}}}, {"content", "x"}};
-  EXPECT_THAT(LoadError(j), HasSubstr("an empty pattern is not supported"));
+  EXPECT_THAT(LoadError(j), HasSubstr("'' can match the empty string"));
   j["normalizer"] = {{"type", "Sequence"}, {"normalizers", {{{"type", "Nmt"}}}}};
   EXPECT_THAT(LoadError(j),
               HasSubstr("normalizer.normalizers[0]: normalizer type 'Nmt' is not supported"));
@@ -382,6 +404,11 @@ TEST(SentencePieceDecodersTest, MatchTheReference) {
   // Where the Rust crate panics (stop past an empty token), the cut just stops.
   auto stop = MakeDecoder({{"type", "Strip"}, {"content", "x"}, {"start", 1}, {"stop", 3}});
   EXPECT_EQ(stop->Decode({"", "x", "xax"}), "a");
+  auto runs =
+      MakeDecoder({{"type", "Replace"}, {"pattern", {{"Regex", "\u2581+"}}}, {"content", " "}});
+  EXPECT_EQ(runs->Decode({"\u2581\u2581a\u2581", "b\u2581\u2581\u2581c"}), " a b c");  // ref.
+  auto one = MakeDecoder({{"type", "Replace"}, {"pattern", {{"String", "\u2581"}}}, {"content", " "}});
+  EXPECT_EQ(one->Decode({"\u2581\u2581a", "b"}), "  ab");  // reference
 }
 
 TEST(SentencePieceDecodersTest, BadDecodersAreErrorsNamingThePlace) {

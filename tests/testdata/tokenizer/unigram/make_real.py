@@ -6,7 +6,7 @@ rules, so a real precompiled_charsmap) and converts each with transformers' own 
 
 Writes ~/.cache/attnserve-tokenizers/spm-<name>/converted/tokenizer.json (the converter's output
 as is) and ~/.cache/attnserve-tokenizers/spm-<name>/tokenizer.json, the same file with the one
-stage attnserve cannot load yet removed: Replace(Regex(" {2,}")) (the regex seam is not wired).
+stage attnserve once could not load removed: Replace(Regex(" {2,}")); both must match now.
 compare_real.py runs both files through the reference, so the comparison stays exact.
 """
 import json
