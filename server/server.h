@@ -37,6 +37,14 @@ struct ServerOptions {
   core::BatchingOptions batching;  // max_sequence_tokens is set from the input limit
   RequestLimits limits;            // max_input_length 0 = the model's max_seq_length
   int tokenizer_threads = 2;       // threads that parse, validate and tokenize requests
+  // Requests up to this size (bytes) are prepared on the gRPC thread that took them in
+  // (RequestOptions::inline_prepare_bytes); 0 = all on the tokenization threads.
+  int inline_prepare_bytes = 4096;
+  // Scheduler slice (Linux 6.12+ EEVDF; older kernels ignore it) of the serving threads started
+  // by Start (gRPC, tokenization, responder), which also applies to the calling thread; the
+  // compute keeps the kernel's default. Zero = leave the slices alone (default: on a machine
+  // shared with other loads its effect on the refusal tail measured both ways, bench/overload.sh).
+  absl::Duration serving_slice = absl::ZeroDuration();
   bool access_log = false;         // one line per call (server/requests/access_log.h)
   // HTTP/2 pings on every connection, calls or not (0 = none): the only way a connection whose
   // client vanished without a FIN, or that never reads (its writes blocked by flow control), is

@@ -57,8 +57,11 @@ class Recorder {
   Recorder(absl::Time measure_from, absl::Time measure_until)
       : from_(measure_from), until_(measure_until) {}
 
-  void Record(absl::Time scheduled, absl::Time done, const absl::StatusOr<v1::EmbedResponse>& r) {
+  // `sent`: when the call was actually started (open loop: at or after `scheduled`).
+  void Record(absl::Time scheduled, absl::Time done, const absl::StatusOr<v1::EmbedResponse>& r,
+              absl::Time sent = absl::InfinitePast()) {
     if (scheduled < from_ || scheduled >= until_) return;
+    if (sent == absl::InfinitePast()) sent = scheduled;
     const double ms = absl::ToDoubleMilliseconds(done - scheduled);
     absl::MutexLock lock(&mu_);
     if (r.ok()) {
@@ -66,8 +69,14 @@ class Recorder {
       sequences_ += r->embeddings_size();
       tokens_ += r->usage().prompt_tokens();
     } else {
-      ++errors_[absl::StatusCodeToString(r.status().code())];
-      if (r.status().code() == absl::StatusCode::kResourceExhausted) refused_.push_back(ms);
+      const std::string code = absl::StatusCodeToString(r.status().code());
+      ++errors_[code];
+      error_latencies_[code].push_back(ms);
+      if (r.status().code() == absl::StatusCode::kResourceExhausted ||
+          r.status().code() == absl::StatusCode::kUnavailable) {
+        refused_.push_back(ms);
+        refused_from_send_.push_back(absl::ToDoubleMilliseconds(done - sent));
+      }
     }
   }
 
@@ -95,12 +104,26 @@ class Recorder {
     res.p50_ms = pct(latencies_, 0.50);
     res.p90_ms = pct(latencies_, 0.90);
     res.p99_ms = pct(latencies_, 0.99);
+    res.p999_ms = pct(latencies_, 0.999);
     res.max_ms = latencies_.empty() ? 0 : latencies_.back();
     double sum = 0;
     for (double v : latencies_) sum += v;
     res.mean_ms = latencies_.empty() ? 0 : sum / static_cast<double>(latencies_.size());
     res.refused_p99_ms = pct(refused_, 0.99);
+    res.refused_p999_ms = pct(refused_, 0.999);
     res.refused_max_ms = refused_.empty() ? 0 : refused_.back();
+    std::sort(refused_from_send_.begin(), refused_from_send_.end());
+    res.refused_from_send_p999_ms = pct(refused_from_send_, 0.999);
+    res.refused_from_send_max_ms = refused_from_send_.empty() ? 0 : refused_from_send_.back();
+    for (auto& [code, v] : error_latencies_) {
+      std::sort(v.begin(), v.end());
+      LoadResult::Tail& t = res.error_latency[code];
+      t.count = static_cast<int64_t>(v.size());
+      t.p50_ms = pct(v, 0.50);
+      t.p99_ms = pct(v, 0.99);
+      t.p999_ms = pct(v, 0.999);
+      t.max_ms = v.back();
+    }
     return res;
   }
 
@@ -109,9 +132,11 @@ class Recorder {
   absl::Mutex mu_;
   std::vector<double> latencies_ ABSL_GUARDED_BY(mu_);
   std::vector<double> refused_ ABSL_GUARDED_BY(mu_);
+  std::vector<double> refused_from_send_ ABSL_GUARDED_BY(mu_);
   int64_t sequences_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t tokens_ ABSL_GUARDED_BY(mu_) = 0;
   std::map<std::string, int64_t> errors_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::vector<double>> error_latencies_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace
@@ -167,18 +192,21 @@ LoadResult RunOpenLoop(std::vector<std::unique_ptr<EmbedderClient>>& clients, do
   int64_t outstanding = 0;  // guarded by mu
   int64_t sent = 0, sent_measured = 0;
   absl::Time t = start;
+  std::vector<double> lags;  // of the measured sends, ms
   while (t < end) {
     const absl::Time now = absl::Now();
     if (t > now) absl::SleepFor(t - now);
+    if (t >= measure_from) lags.push_back(absl::ToDoubleMilliseconds(absl::Now() - t));
     {
       absl::MutexLock lock(&mu);
       ++outstanding;
     }
     const absl::Time scheduled = t;
+    const absl::Time sent_at = absl::Now();
     clients[static_cast<size_t>(sent) % clients.size()]->EmbedAsync(
         requests[static_cast<size_t>(sent) % requests.size()],
-        [&, scheduled](absl::StatusOr<v1::EmbedResponse> r) {
-          recorder.Record(scheduled, absl::Now(), r);
+        [&, scheduled, sent_at](absl::StatusOr<v1::EmbedResponse> r) {
+          recorder.Record(scheduled, absl::Now(), r, sent_at);
           absl::MutexLock lock(&mu);
           --outstanding;
         });
@@ -194,21 +222,37 @@ LoadResult RunOpenLoop(std::vector<std::unique_ptr<EmbedderClient>>& clients, do
   }
   LoadResult r = recorder.Finish("open", rate);
   r.offered_per_s = static_cast<double>(sent_measured) / absl::ToDoubleSeconds(options.duration);
+  if (!lags.empty()) {
+    std::sort(lags.begin(), lags.end());
+    r.send_lag_p999_ms =
+        lags[std::min(lags.size() - 1, static_cast<size_t>(0.999 * static_cast<double>(lags.size())))];
+    r.send_lag_max_ms = lags.back();
+  }
   return r;
 }
 
 std::string LoadResultToJson(const LoadResult& r) {
   std::vector<std::string> errors;
   for (const auto& [code, n] : r.errors) errors.push_back(absl::StrFormat("\"%s\":%d", code, n));
+  std::vector<std::string> tails;
+  for (const auto& [code, t] : r.error_latency) {
+    tails.push_back(absl::StrFormat(
+        "\"%s\":{\"count\":%d,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"max_ms\":%.3f}",
+        code, t.count, t.p50_ms, t.p99_ms, t.p999_ms, t.max_ms));
+  }
   return absl::StrFormat(
       "{\"mode\":\"%s\",\"level\":%g,\"seconds\":%.3f,\"ok\":%d,\"sequences\":%d,\"tokens\":%d,"
       "\"requests_per_s\":%.3f,\"sequences_per_s\":%.3f,\"tokens_per_s\":%.1f,\"offered_per_s\":%."
       "3f,"
-      "\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,\"mean_ms\":%.3f,"
-      "\"refused_p99_ms\":%.3f,\"refused_max_ms\":%.3f,\"errors\":{%s}}",
+      "\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"max_ms\":%.3f,"
+      "\"mean_ms\":%.3f,\"refused_p99_ms\":%.3f,\"refused_p999_ms\":%.3f,"
+      "\"refused_max_ms\":%.3f,\"refused_from_send_p999_ms\":%.3f,"
+      "\"refused_from_send_max_ms\":%.3f,\"send_lag_p999_ms\":%.3f,\"send_lag_max_ms\":%.3f,"
+      "\"errors\":{%s},\"error_latency\":{%s}}",
       r.mode, r.level, r.seconds, r.ok, r.sequences, r.tokens, r.requests_per_s, r.sequences_per_s,
-      r.tokens_per_s, r.offered_per_s, r.p50_ms, r.p90_ms, r.p99_ms, r.max_ms, r.mean_ms,
-      r.refused_p99_ms, r.refused_max_ms, absl::StrJoin(errors, ","));
+      r.tokens_per_s, r.offered_per_s, r.p50_ms, r.p90_ms, r.p99_ms, r.p999_ms, r.max_ms,
+      r.mean_ms, r.refused_p99_ms, r.refused_p999_ms, r.refused_max_ms,
+      r.refused_from_send_p999_ms, r.refused_from_send_max_ms, r.send_lag_p999_ms, r.send_lag_max_ms, absl::StrJoin(errors, ","), absl::StrJoin(tails, ","));
 }
 
 std::string LoadTableHeader() {

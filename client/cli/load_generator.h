@@ -42,10 +42,23 @@ struct LoadResult {
   int64_t tokens = 0;
   std::map<std::string, int64_t> errors;  // by status code name
   double requests_per_s = 0, sequences_per_s = 0, tokens_per_s = 0;
-  double p50_ms = 0, p90_ms = 0, p99_ms = 0, max_ms = 0, mean_ms = 0;
-  // Refusals (RESOURCE_EXHAUSTED): how fast they came back.
-  double refused_p99_ms = 0, refused_max_ms = 0;
+  double p50_ms = 0, p90_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0, mean_ms = 0;
+  // Refusals (RESOURCE_EXHAUSTED and UNAVAILABLE, the server's "not now"): how fast they came
+  // back, from each call's scheduled time.
+  double refused_p99_ms = 0, refused_p999_ms = 0, refused_max_ms = 0;
+  // The same from the moment each refused call was actually sent: without the generator's own
+  // lateness (send_lag_*), closer to what the server and the network took.
+  double refused_from_send_p999_ms = 0, refused_from_send_max_ms = 0;
+  // Latency of the failed calls by status code name: count, p50, p99, p99.9, max (ms).
+  struct Tail {
+    int64_t count = 0;
+    double p50_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
+  };
+  std::map<std::string, Tail> error_latency;
   double offered_per_s = 0;  // open loop: the requests actually sent per second
+  // Open loop: how late the generator itself sent (actual send time - scheduled time), p99.9 and
+  // max: the part of every latency above that is the client's, not the server's.
+  double send_lag_p999_ms = 0, send_lag_max_ms = 0;
 };
 
 // Candidate words for text mode; the caller keeps those that tokenize to one token.

@@ -13,6 +13,7 @@
 #include "core/heads/embed_outputs.h"
 #include "core/util/error_detail.h"
 #include "core/util/logging.h"
+#include "core/util/sched_slice.h"
 
 namespace attnserve::core {
 
@@ -80,6 +81,10 @@ void Batcher::WorkerLoop() {
     ATTN_LOG(WARNING) << "compute threads keep their priority: setpriority: "
                       << std::strerror(errno);
   }
+  // The kernel's default scheduler slice for the compute (and the OpenMP team it starts), even
+  // when the thread that started the batcher asked for a short one (AttnServer: serving threads
+  // get a short slice so that they preempt the compute as soon as they wake up).
+  (void)SetSchedulerSliceOfThisThread(absl::ZeroDuration());
   compute_threads_ = SetComputeThreadsOnThisThread(options.compute_threads);
   absl::StatusOr<std::unique_ptr<Session>> session = model_->CreateSession();
   if (session.ok()) {

@@ -43,6 +43,7 @@ ProgramSpec Program() {
        {"model", "threads", "truncate", "host", "port", "metrics_host", "metrics_port",
         "max_batch_tokens", "max_batch_size", "max_queue_delay_us", "max_queued_tokens",
         "compute_nice", "max_inputs_per_request", "max_input_length", "tokenizer_threads",
+        "inline_prepare_bytes", "serving_slice_us",
         "max_message_bytes", "drain_timeout_s", "keepalive_s", "tls_cert", "tls_key", "tls_client_ca",
         "api_keys_file", "log_format", "log_level", "access_log"}},
       {"encode", "offline embeddings: JSON lines in, JSON lines out",

@@ -50,6 +50,12 @@ ABSL_FLAG(int, max_input_length, 0,
           "tokens per input incl. special tokens; 0 = the model's max_seq_length");
 ABSL_FLAG(int, tokenizer_threads, 2,
           "threads that parse, validate and tokenize requests (off the gRPC threads)");
+ABSL_FLAG(int, inline_prepare_bytes, 4096,
+          "requests up to this many bytes are prepared on the gRPC thread that took them in "
+          "(a full queue's refusal then needs no other thread); 0 = all on the tokenizer threads");
+ABSL_FLAG(int, serving_slice_us, 0,
+          "scheduler slice of the threads that take calls in and answer them (Linux 6.12+; the "
+          "compute keeps the default): they preempt a running batch at once; 0 = kernel default");
 ABSL_FLAG(int, max_message_bytes, 64 << 20, "largest gRPC message received or sent");
 ABSL_FLAG(int, drain_timeout_s, 30, "seconds in-flight calls get to finish on SIGTERM");
 ABSL_FLAG(int, keepalive_s, 60,
@@ -124,6 +130,14 @@ absl::StatusOr<ServerOptions> OptionsFromFlags() {
   o.limits.max_inputs_per_request = absl::GetFlag(FLAGS_max_inputs_per_request);
   o.limits.max_input_length = absl::GetFlag(FLAGS_max_input_length);
   o.tokenizer_threads = absl::GetFlag(FLAGS_tokenizer_threads);
+  o.inline_prepare_bytes = absl::GetFlag(FLAGS_inline_prepare_bytes);
+  o.serving_slice = absl::Microseconds(absl::GetFlag(FLAGS_serving_slice_us));
+  if (o.serving_slice < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--serving-slice-us must be >= 0");
+  }
+  if (o.inline_prepare_bytes < 0) {
+    return absl::InvalidArgumentError("--inline-prepare-bytes must be >= 0");
+  }
   o.access_log = absl::GetFlag(FLAGS_access_log);
   o.keepalive = absl::Seconds(absl::GetFlag(FLAGS_keepalive_s));
   if (o.keepalive < absl::ZeroDuration()) {

@@ -127,7 +127,7 @@ class EmbedCall final : public grpc::ServerUnaryReactor {
     handler_->CallStarted();
     std::shared_ptr<core::EmbedJob> job = handler_->Embed(
         ReadFrom<v1::EmbedRequest>(Borrow(request)), DeadlineOf(*context_),
-        [this](const absl::Status& s, core::EmbedJob& j) { OnJobDone(s, j); });
+        [this](const absl::Status& s, core::EmbedJob& j) { OnJobDone(s, j); }, request->Length());
     {
       MutexLock lock(&mu_);
       job_ = std::move(job);
@@ -272,6 +272,7 @@ class EmbedStreamCall final : public grpc::ServerBidiReactor<grpc::ByteBuffer, g
     // read_buffer_ is reused by the next read: the handler gets its own reference (the slices
     // are reference-counted, no data is copied).
     auto bytes = std::make_shared<const grpc::ByteBuffer>(read_buffer_);
+    const size_t size = bytes->Length();
     uint64_t seq;
     {
       MutexLock lock(&mu_);
@@ -283,7 +284,8 @@ class EmbedStreamCall final : public grpc::ServerBidiReactor<grpc::ByteBuffer, g
         ReadFrom<v1::EmbedRequest>(std::move(bytes)), DeadlineOf(*context_),
         [this, seq, received](const absl::Status& s, core::EmbedJob& j) {
           OnJobDone(seq, received, s, j);
-        });
+        },
+        size);
     Actions a;
     {
       MutexLock lock(&mu_);

@@ -101,8 +101,13 @@ bool RequestHandler::WaitForCalls(absl::Time deadline) {
 
 std::shared_ptr<core::EmbedJob> RequestHandler::Embed(Reader<v1::EmbedRequest> read,
                                                       absl::Time deadline,
-                                                      core::EmbedJob::Callback done) {
+                                                      core::EmbedJob::Callback done,
+                                                      size_t request_bytes) {
   auto job = std::make_shared<core::EmbedJob>(deadline, std::move(done));
+  if (request_bytes <= options_.inline_prepare_bytes) {
+    Prepare(job, std::move(read));
+    return job;
+  }
   const bool posted = pool_->Post(
       [this, job, read = std::move(read)]() mutable { Prepare(job, std::move(read)); });
   if (!posted) job->Finish(PoolFullError(pool_->queued()));

@@ -8,6 +8,7 @@
 #include <random>
 #include <sstream>
 #include <thread>
+#include <unistd.h>
 
 #include <gmock/gmock.h>
 #include <omp.h>
@@ -16,6 +17,7 @@
 #include "core/model/bert/bert_encoder.h"
 #include "core/model/bert/demo_model.h"
 #include "core/util/mutex.h"
+#include "core/util/sched_slice.h"
 
 namespace attnserve::core {
 namespace {
@@ -225,6 +227,45 @@ TEST(BatcherTest, ComputeThreadsRunAtTheConfiguredNice) {
   EXPECT_THAT(ThreadNiceValues(), ::testing::Contains(0));  // the caller's threads are untouched
   o.compute_nice = 20;
   EXPECT_THAT(o.Validate().message(), ::testing::HasSubstr("compute_nice must be in [0, 19]"));
+}
+
+}  // namespace
+}  // namespace attnserve::core
+
+namespace attnserve::core {
+namespace {
+
+// se.slice (ns) of thread `tid` of this process, from /proc/self/task/TID/sched; -1 when the
+// kernel does not show it (before EEVDF).
+int64_t SliceOf(const std::string& tid) {
+  std::ifstream f("/proc/self/task/" + tid + "/sched");
+  for (std::string line; std::getline(f, line);) {
+    if (line.rfind("se.slice", 0) == 0) return std::stoll(line.substr(line.find(':') + 1));
+  }
+  return -1;
+}
+
+// Overload (issue 15, item 7): the server gives its serving threads a short scheduler slice, so
+// that they preempt the compute; the compute itself (and its OpenMP team) keeps the default.
+TEST(BatcherTest, ComputeKeepsTheDefaultSliceWhenItsStarterHasAShortOne) {
+  const int64_t default_slice = SliceOf(std::to_string(gettid()));
+  if (default_slice < 0) GTEST_SKIP() << "no se.slice in /proc: not an EEVDF kernel";
+  int64_t starter_slice = -1, compute_slice = -1;
+  std::thread([&] {
+    ASSERT_TRUE(SetSchedulerSliceOfThisThread(absl::Microseconds(200)).ok());
+    starter_slice = SliceOf(std::to_string(gettid()));
+    auto batcher = *Batcher::Start(DemoModel(), SmallBatches(), nullptr);
+    ASSERT_TRUE(batcher->WaitUntilReady().ok());
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::ifstream comm(task.path() / "comm");
+      std::string name;
+      std::getline(comm, name);
+      if (name == "attn-compute") compute_slice = SliceOf(task.path().filename());
+    }
+  }).join();
+  if (starter_slice == default_slice) GTEST_SKIP() << "the kernel ignores sched_runtime (< 6.12)";
+  EXPECT_EQ(starter_slice, 200000);
+  EXPECT_EQ(compute_slice, default_slice);
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -27,11 +29,10 @@ std::string ThreadName() {
 
 class RequestHandlerTest : public ::testing::Test {
  protected:
-  void Start(RequestOptions options) {
+  void Start(RequestOptions options, core::BatchingOptions batching = {}) {
     auto loaded = core::LoadModel("demo");
     ASSERT_TRUE(loaded.ok()) << loaded.status();
     loaded_ = std::move(*loaded);
-    core::BatchingOptions batching;
     batching.max_sequence_tokens = 64;
     auto batcher = core::Batcher::Start(loaded_.model, batching, nullptr);
     ASSERT_TRUE(batcher.ok()) << batcher.status();
@@ -172,6 +173,58 @@ TEST_F(RequestHandlerTest, FullTokenizationQueueRefusesAtOnceAndCancelledWorkIsS
   EXPECT_TRUE(first.ok()) << first;
   EXPECT_EQ(second.code(), absl::StatusCode::kCancelled);
   EXPECT_FALSE(second_read);
+}
+
+// Overload (issue 15, item 7): a small request that finds the batch queue full is refused on the
+// thread that took it in, before Embed returns: no other thread (tokenization pool, batcher) has
+// to be scheduled for the refusal, so a compute that occupies every core cannot delay it. A large
+// one still goes to the tokenization pool.
+TEST_F(RequestHandlerTest, SmallRequestFindingTheQueueFullIsRefusedBeforeEmbedReturns) {
+  core::BatchingOptions batching;
+  batching.max_queued_tokens = 1000;
+  batching.max_queue_delay = absl::Seconds(60);  // nothing leaves the queue until Shutdown
+  Start(RequestOptions{}, batching);
+  const std::string self = ThreadName();
+  const std::thread::id caller = std::this_thread::get_id();
+  struct Call {
+    std::string reader;
+    bool answered_before_return = false;
+    bool returned = false;
+    absl::Status status;
+    Notification done;
+  };
+  // 100 inputs of 4 tokens: 400 tokens; two fit in the queue, the third does not.
+  auto embed = [&](Call& c, size_t request_bytes) {
+    handler_->Embed(
+        Texts(std::vector<std::string>(100, "hello world"), &c.reader), absl::InfiniteFuture(),
+        [&c, caller](const absl::Status& s, core::EmbedJob&) {
+          c.answered_before_return = !c.returned && std::this_thread::get_id() == caller;
+          c.status = s;
+          c.done.Notify();
+        },
+        request_bytes);
+    c.returned = true;
+  };
+  Call a, b, full, large;
+  embed(a, 1500);
+  embed(b, 1500);
+  embed(full, 1500);
+  EXPECT_EQ(a.reader, self) << "a small request is read on the calling thread";
+  EXPECT_FALSE(a.answered_before_return);
+  EXPECT_TRUE(full.answered_before_return) << "the refusal waited for another thread";
+  EXPECT_EQ(full.reader, self);
+  EXPECT_EQ(full.status.code(), absl::StatusCode::kResourceExhausted) << full.status;
+  EXPECT_THAT(full.status.message(), HasSubstr("the queue is full"));
+  // Above inline_prepare_bytes: read (and here refused) on the pool, as before.
+  embed(large, 5000);
+  large.done.WaitForNotification();
+  EXPECT_EQ(large.reader, "attn-tokenize");
+  EXPECT_EQ(large.status.code(), absl::StatusCode::kResourceExhausted) << large.status;
+  batcher_->Shutdown();  // computes what is queued
+  a.done.WaitForNotification();
+  b.done.WaitForNotification();
+  EXPECT_TRUE(a.status.ok()) << a.status;
+  EXPECT_TRUE(b.status.ok()) << b.status;
 }
 
 // A response larger than the front end can send is refused before any compute is spent on it.
