@@ -3,7 +3,10 @@
 // the request layer's validation (PrepareEmbed on the demo model) names the JSON field.
 #include "server/http/http_api.h"
 
+#include <cmath>
 #include <cstring>
+#include <limits>
+#include <random>
 #include <string>
 
 #include <gmock/gmock.h>
@@ -131,6 +134,31 @@ TEST(OpenAiEmbeddingsTest, ResponseHasOpenAisShapeAndExactFloats) {
   }
   // ... written in the shortest form that does (not 0.10000000149011612).
   EXPECT_THAT(OpenAiEmbeddingsResponse(r, EncodingFormat::kFloat, "m"), HasSubstr("[0.1,-2.5,"));
+}
+
+TEST(OpenAiEmbeddingsTest, EveryFloatReadsBackExactlyAndNonFiniteIsNull) {
+  std::mt19937 gen(7);
+  std::uniform_real_distribution<float> unit(-1.f, 1.f);
+  std::uniform_int_distribution<int> exp(-40, 38);
+  v1::EmbedResponse r;
+  auto* e = r.add_embeddings();
+  for (int i = 0; i < 4000; ++i) e->add_values(std::ldexp(unit(gen), exp(gen) / 3));
+  e->add_values(std::numeric_limits<float>::denorm_min());
+  e->add_values(std::numeric_limits<float>::max());
+  e->add_values(-0.0f);
+  const json j = json::parse(OpenAiEmbeddingsResponse(r, EncodingFormat::kFloat, "m"));
+  const json& v = j["data"][0]["embedding"];
+  ASSERT_EQ(static_cast<int>(v.size()), e->values_size());
+  for (int i = 0; i < e->values_size(); ++i) {
+    ASSERT_EQ(v[static_cast<size_t>(i)].get<float>(), e->values(i)) << i;
+  }
+  v1::EmbedResponse bad;
+  bad.add_embeddings()->add_values(std::numeric_limits<float>::quiet_NaN());
+  bad.mutable_embeddings(0)->add_values(std::numeric_limits<float>::infinity());
+  EXPECT_EQ(json::parse(TeiEmbedResponse(bad, false)), json::parse("[[null,null]]"));
+  // The model name is escaped.
+  EXPECT_EQ(json::parse(OpenAiEmbeddingsResponse(bad, EncodingFormat::kFloat, "a\"b"))["model"],
+            "a\"b");
 }
 
 TEST(OpenAiEmbeddingsTest, Base64IsLittleEndianFloat32) {
