@@ -83,6 +83,9 @@ std::string TeiDecodeResponse(const v1::DecodeResponse& response);
 std::string TeiInfoResponse(const v1::InfoResponse& info, bool auto_truncate,
                             int tokenization_workers);
 
+// The OpenAPI 3 document of every route (server/http/openapi.json), served at GET /openapi.json.
+absl::string_view OpenApiDocument();
+
 // The HTTP status of an error: InvalidArgument / FailedPrecondition / OutOfRange 400,
 // Unauthenticated 401, PermissionDenied 403, NotFound 404, ResourceExhausted 429 (queue or
 // tokenization pool full), Cancelled 499, Unimplemented 501, Unavailable 503 (loading,

@@ -63,11 +63,13 @@ Route RouteOf(absl::string_view path) {
   if (path == "/decode") return {Rpc::kHttpDecode, http::ApiStyle::kTei};
   if (path == "/info") return {Rpc::kHttpInfo, http::ApiStyle::kTei};
   if (path == "/health") return {Rpc::kHttpHealth, http::ApiStyle::kTei};
+  if (path == "/openapi.json") return {Rpc::kHttpOpenApi, http::ApiStyle::kTei};
   return {Rpc::kHttpOther, http::ApiStyle::kTei};
 }
 
 bool IsGetRoute(Rpc rpc) {
-  return rpc == Rpc::kHttpModels || rpc == Rpc::kHttpInfo || rpc == Rpc::kHttpHealth;
+  return rpc == Rpc::kHttpModels || rpc == Rpc::kHttpInfo || rpc == Rpc::kHttpHealth ||
+         rpc == Rpc::kHttpOpenApi;
 }
 
 // TEI's routes for heads the served encoders do not have (yet).
@@ -279,7 +281,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       const absl::Status s = absl::NotFoundError(absl::StrCat(
           "no route ", std::string(req.method_string()), " ", path,
           "; the routes are POST /v1/embeddings, GET /v1/models, POST /embed, POST /embed_all, "
-          "POST /tokenize, POST /decode, GET /info, GET /health"));
+          "POST /tokenize, POST /decode, GET /info, GET /health, GET /openapi.json"));
       return Complete(seq, s, Reply{404, http::ErrorBody(route.style, s)}, /*admitted=*/false);
     }
     const bhttp::verb want = IsGetRoute(route.rpc) ? bhttp::verb::get : bhttp::verb::post;
@@ -296,6 +298,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     const absl::Status admitted = handler_->Admit(
         auth == req.end() ? absl::nullopt
                           : absl::optional<absl::string_view>(View(auth->value())));
+    if (route.rpc == Rpc::kHttpOpenApi) {  // public, like the API's documentation
+      return Complete(seq, absl::OkStatus(), Reply{200, std::string(http::OpenApiDocument())},
+                      /*admitted=*/false);
+    }
     if (route.rpc == Rpc::kHttpHealth) {
       // Health is for load balancers: no key needed; 503 while loading or draining.
       if (absl::IsUnavailable(admitted)) {

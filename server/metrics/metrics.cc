@@ -73,6 +73,8 @@ const char* RpcName(Rpc rpc) {
       return "GET /info";
     case Rpc::kHttpHealth:
       return "GET /health";
+    case Rpc::kHttpOpenApi:
+      return "GET /openapi.json";
     case Rpc::kHttpOther:
       return "HTTP other";
   }

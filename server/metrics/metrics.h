@@ -38,6 +38,7 @@ enum class Rpc {
   kHttpDecode,      // POST /decode
   kHttpInfo,        // GET /info
   kHttpHealth,      // GET /health
+  kHttpOpenApi,     // GET /openapi.json
   kHttpOther,       // anything else: unknown routes, missing heads, bodies over the limit
 };
 inline constexpr int kNumRpcs = static_cast<int>(Rpc::kHttpOther) + 1;  // kHttpOther stays last

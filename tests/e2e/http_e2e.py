@@ -191,6 +191,8 @@ def curl_test():
            f"/info {body}")
     st, _, body = s.request("GET", "/health")
     expect(st == 200, f"/health {st}")
+    st, _, body = s.request("GET", "/openapi.json")
+    expect(st == 200 and "/v1/embeddings" in json.loads(body)["paths"], f"/openapi.json {st}")
 
     # Errors: JSON naming the input and the limit.
     st, _, body = s.request("POST", "/v1/embeddings", {"input": ["a"] * 5})

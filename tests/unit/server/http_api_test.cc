@@ -288,6 +288,28 @@ TEST(TeiDecodeTest, OneListOrMany) {
   EXPECT_EQ(TeiDecodeResponse(d), R"(["hello"])");
 }
 
+TEST(OpenApiTest, TheDocumentParsesAndDescribesEveryRoute) {
+  const json doc = json::parse(std::string(OpenApiDocument()));
+  EXPECT_EQ(doc["openapi"].get<std::string>().substr(0, 2), "3.");
+  const std::pair<const char*, const char*> routes[] = {
+      {"/v1/embeddings", "post"}, {"/v1/models", "get"}, {"/embed", "post"},
+      {"/embed_all", "post"},     {"/tokenize", "post"}, {"/decode", "post"},
+      {"/info", "get"},           {"/health", "get"},    {"/openapi.json", "get"},
+      {"/rerank", "post"},        {"/predict", "post"},  {"/embed_sparse", "post"}};
+  for (const auto& [path, method] : routes) {
+    EXPECT_TRUE(doc["paths"].contains(path) && doc["paths"][path].contains(method))
+        << method << " " << path;
+  }
+  EXPECT_EQ(doc["paths"].size(), std::size(routes));
+  // The request fields the parser reads are the ones documented.
+  const json& embed =
+      doc["paths"]["/embed"]["post"]["requestBody"]["content"]["application/json"]["schema"];
+  for (const char* field : {"inputs", "normalize", "truncate", "truncation_direction",
+                            "dimensions", "prompt_name"}) {
+    EXPECT_TRUE(embed["properties"].contains(field)) << field;
+  }
+}
+
 TEST(HttpStatusTest, CodesOfTheCanonicalErrors) {
   EXPECT_EQ(HttpStatusOf(absl::OkStatus()), 200);
   EXPECT_EQ(HttpStatusOf(absl::InvalidArgumentError("")), 400);
