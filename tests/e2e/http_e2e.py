@@ -16,6 +16,7 @@ Tests:
   tls          HTTPS with the server's --tls-cert / --tls-key (curl --cacert)
   openai       openai.OpenAI(base_url=.../v1).embeddings.create, float and base64, and its errors
   hf           huggingface_hub.InferenceClient.feature_extraction against /embed
+  langchain    langchain_openai.OpenAIEmbeddings (embed_documents, embed_query) on /v1
 """
 import base64
 import http.client
@@ -417,6 +418,25 @@ print(json.dumps(raw[0].tolist()))
 '''
 
 
+LANGCHAIN_CLIENT = r'''
+import json, sys
+from langchain_openai import OpenAIEmbeddings
+port = int(sys.argv[1])
+# check_embedding_ctx_length=False: send the text itself (the default counts tokens with
+# tiktoken's OpenAI vocabularies first, which are downloaded, and are not this model's).
+emb = OpenAIEmbeddings(model="demo", base_url=f"http://127.0.0.1:{port}/v1", api_key="sk-test",
+                       check_embedding_ctx_length=False, max_retries=0)
+docs = emb.embed_documents(["The cat sits outside", "A man is playing guitar"])
+assert len(docs) == 2 and all(len(d) == 128 for d in docs), [len(d) for d in docs]
+query = emb.embed_query("The cat sits outside")
+assert query == docs[0], "embed_query and embed_documents differ for the same text"
+short = OpenAIEmbeddings(model="demo", base_url=f"http://127.0.0.1:{port}/v1", api_key="sk-test",
+                         check_embedding_ctx_length=False, dimensions=32).embed_query("x")
+assert len(short) == 32, len(short)
+print(json.dumps(query))
+'''
+
+
 def run_client(code, port):
     r = subprocess.run([venv_python(), "-c", code, str(port)], capture_output=True, text=True,
                        timeout=120)
@@ -442,8 +462,15 @@ def hf_test():
     expect(s.stop() == 0, "exit code")
 
 
+def langchain_test():
+    s = Server()
+    v = run_client(LANGCHAIN_CLIENT, s.http)
+    expect(close(v, grpc_embedding(s, "The cat sits outside")), "LangChain vs gRPC")
+    expect(s.stop() == 0, "exit code")
+
+
 TESTS = {"curl": curl_test, "auth": auth_test, "limits": limits_test, "drain": drain_test,
-         "tls": tls_test, "openai": openai_test, "hf": hf_test}
+         "tls": tls_test, "openai": openai_test, "hf": hf_test, "langchain": langchain_test}
 
 if __name__ == "__main__":
     for name in sys.argv[4:]:
