@@ -97,7 +97,10 @@ class SessionBase {
 };
 
 struct HttpServer::Impl {
-  Impl(const HttpOptions& o, RequestHandler* h) : options(o), handler(h), acceptor(ioc) {}
+  // The acceptor has a strand of its own: accepting (its handler re-arms it) and Shutdown's
+  // close never run at once.
+  Impl(const HttpOptions& o, RequestHandler* h)
+      : options(o), handler(h), acceptor(net::make_strand(ioc)) {}
 
   void DoAccept();
   void Register(uint64_t id, std::weak_ptr<SessionBase> s) {
@@ -575,7 +578,8 @@ void HttpServer::Impl::DoAccept() {
     if (ec) {
       // Out of descriptors (EMFILE) and the like: try again shortly rather than spin.
       ATTN_LOG(WARNING) << "http: accept failed: " << ec.message();
-      auto timer = std::make_shared<net::steady_timer>(ioc, std::chrono::milliseconds(50));
+      auto timer = std::make_shared<net::steady_timer>(acceptor.get_executor(),
+                                                       std::chrono::milliseconds(50));
       timer->async_wait([this, timer](beast::error_code) { DoAccept(); });
       return;
     }
@@ -662,7 +666,7 @@ void HttpServer::Shutdown(absl::Time deadline) {
   if (s.shut_down) return;
   s.shut_down = true;
   s.stopping.store(true);
-  net::post(s.ioc, [&s] {
+  net::post(s.acceptor.get_executor(), [&s] {
     beast::error_code ec;
     s.acceptor.close(ec);
   });
