@@ -241,6 +241,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     record_.rpc = RpcName(route.rpc);
     record_.request_id = RequestIdFor(absl::nullopt);
     record_.peer = peer_;
+    linger_ = true;
     const uint64_t declared = parser_->content_length().value_or(0);
     const absl::Status status = absl::ResourceExhaustedError(absl::StrCat(
         "the request body", declared > 0 ? absl::StrCat(" (", declared, " bytes)") : "",
@@ -524,9 +525,29 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
                        [self = this->shared_from_this(), keep](beast::error_code ec, size_t) {
                          self->res_.reset();
                          self->in_request_ = false;
+                         if (!ec && self->linger_) return self->Linger();
                          if (ec || !keep || self->stop_requested_) return self->Close();
                          self->DoRead();
                        });
+  }
+
+  // After a 413 the client may still be sending the body: closing with unread bytes would reset
+  // the connection, and the client might lose the answer. So: no more writes, and what arrives
+  // is read and dropped until the client closes, or for 2 s at most.
+  void Linger() {
+    beast::error_code ec;
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return Close();
+    if (!lingering_) {
+      lingering_ = true;
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+    }
+    scratch_.resize(16 << 10);
+    beast::get_lowest_layer(stream_).async_read_some(
+        net::buffer(scratch_), [self = this->shared_from_this()](beast::error_code rec, size_t) {
+          if (rec) return self->Close();
+          self->Linger();
+        });
   }
 
   void Close() {
@@ -568,6 +589,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   bool client_gone_ = false;
   bool stop_requested_ = false;
   bool closed_ = false;
+  bool linger_ = false;     // the answer is a 413: linger before closing
+  bool lingering_ = false;  // Linger's 2 s have started
+  std::string scratch_;     // Linger's reads
 };
 
 }  // namespace

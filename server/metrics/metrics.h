@@ -39,7 +39,7 @@ enum class Rpc {
   kHttpInfo,        // GET /info
   kHttpHealth,      // GET /health
   kHttpOpenApi,     // GET /openapi.json
-  kHttpOther,       // anything else: unknown routes, missing heads, bodies over the limit
+  kHttpOther,       // anything else: unknown routes, the heads the model lacks
 };
 inline constexpr int kNumRpcs = static_cast<int>(Rpc::kHttpOther) + 1;  // kHttpOther stays last
 inline constexpr int kNumStatusCodes = 17;  // absl::StatusCode 0..16 (gRPC's numbering)

@@ -228,6 +228,10 @@ def curl_test():
     e = error_of(out, "openai")
     expect(code == "413" and "4096" in e["message"] and "--max-message-bytes" in e["message"]
            and e["code"] == "payload_too_large", f"413: {code} {out}")
+    # A client that sends the whole body first (no Expect: 100-continue; 2 MB, more than the
+    # socket buffers hold) still gets the 413, not a reset connection.
+    st, _, body = s.request("POST", "/embed", json.dumps({"inputs": ["y" * 1000] * 2000}))
+    expect(st == 413 and "4096" in error_of(body, "tei")["error"], f"413 without Expect: {st}")
     # Per-route metrics, one family with gRPC's.
     expect(s.metric("attnserve_requests_total", rpc="POST /v1/embeddings", code="OK") >= 1,
            "no OK count for POST /v1/embeddings")
