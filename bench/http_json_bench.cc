@@ -25,29 +25,21 @@ v1::EmbedResponse MakeResponse(int inputs, int dims) {
   return r;
 }
 
-void BM_OpenAiFloat(benchmark::State& state) {
+// Arg 0: encoding_format float; 1: base64.
+void BM_OpenAi(benchmark::State& state) {
   const v1::EmbedResponse r = MakeResponse(32, 384);
+  const EncodingFormat format =
+      state.range(0) == 0 ? EncodingFormat::kFloat : EncodingFormat::kBase64;
   size_t bytes = 0;
   for (auto _ : state) {
-    std::string out = OpenAiEmbeddingsResponse(r, EncodingFormat::kFloat, "model");
+    std::string out = OpenAiEmbeddingsResponse(r, format, "model");
     bytes = out.size();
     benchmark::DoNotOptimize(out);
   }
+  state.SetLabel(state.range(0) == 0 ? "float" : "base64");
   state.counters["response_bytes"] = static_cast<double>(bytes);
 }
-BENCHMARK(BM_OpenAiFloat)->Unit(benchmark::kMicrosecond);
-
-void BM_OpenAiBase64(benchmark::State& state) {
-  const v1::EmbedResponse r = MakeResponse(32, 384);
-  size_t bytes = 0;
-  for (auto _ : state) {
-    std::string out = OpenAiEmbeddingsResponse(r, EncodingFormat::kBase64, "model");
-    bytes = out.size();
-    benchmark::DoNotOptimize(out);
-  }
-  state.counters["response_bytes"] = static_cast<double>(bytes);
-}
-BENCHMARK(BM_OpenAiBase64)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_OpenAi)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 
 void BM_TeiEmbed(benchmark::State& state) {
   const v1::EmbedResponse r = MakeResponse(32, 384);

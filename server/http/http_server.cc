@@ -242,9 +242,11 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     record_.request_id = RequestIdFor(absl::nullopt);
     record_.peer = peer_;
     linger_ = true;
-    const uint64_t declared = parser_->content_length().value_or(0);
+    // From the field, not parser_->content_length(): the parser stopped inside the header when
+    // the declared length was over the limit, and it only answers once the header is done.
+    const absl::string_view declared = View(parser_->get()[bhttp::field::content_length]);
     const absl::Status status = absl::ResourceExhaustedError(absl::StrCat(
-        "the request body", declared > 0 ? absl::StrCat(" (", declared, " bytes)") : "",
+        "the request body", declared.empty() ? "" : absl::StrCat(" (", declared, " bytes)"),
         " is larger than the limit of ", server_->options.max_body_bytes,
         " bytes (--max-message-bytes): send fewer inputs per request"));
     ++seq_;
