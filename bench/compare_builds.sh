@@ -28,7 +28,7 @@ run_one() {  # NAME BIN CLI ROUND
   local name=$1 bin=$2 cli=$3 round=$4 port=$((20000 + RANDOM % 20000))
   "$bin" bench --model "$MODEL" --batch 32 --lengths "$LENGTHS" --iters 8 --peak=false --json \
     > "$OUT/$name.$round.encoder.json"
-  "$bin" serve --model "$MODEL" --host 127.0.0.1 --port $port --metrics-port -1 --threads 2 \
+  "$bin" serve --model "$MODEL" --host 127.0.0.1 --port $port --metrics-port -1 --http-port 0 --threads 2 \
     2>"$OUT/$name.$round.server.log" &
   local server=$!
   for _ in $(seq 300); do "$cli" --target 127.0.0.1:$port health >/dev/null 2>&1 && break; sleep 0.1; done

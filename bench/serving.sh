@@ -32,7 +32,7 @@ echo "$single" > "$OUT/offline_single16.json"
 
 start_server() {  # extra flags...
   "$BIN" serve --model "$MODEL" --host 127.0.0.1 --port $PORT --metrics-host 127.0.0.1 \
-    --metrics-port $MPORT "$@" 2>"$OUT/server.log" &
+    --metrics-port $MPORT --http-port 0 "$@" 2>"$OUT/server.log" &
   SERVER=$!
   for _ in $(seq 300); do
     "$CLI" --target 127.0.0.1:$PORT health >/dev/null 2>&1 && return 0

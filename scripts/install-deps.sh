@@ -25,8 +25,11 @@ BUILD=(
   libabsl-dev prometheus-cpp-dev nlohmann-json3-dev libutf8proc-dev
   # PCRE2 (JIT): the tokenizer's regular expressions (Split, ByteLevel pre-tokenizers)
   libpcre2-dev
-  # OpenSSL (Debian's gRPC's own TLS library): the server checks its TLS files with it
+  # OpenSSL (Debian's gRPC's own TLS library): the server checks its TLS files with it, and
+  # the HTTP front end serves HTTPS with it (asio::ssl)
   libssl-dev
+  # Boost.Beast (header-only, on asio): the HTTP/JSON front end (server/http/README.md)
+  libboost-dev
   # the Debian packages (cpack -G DEB): dpkg-shlibdeps finds the runtime Depends, CPack needs file
   dpkg-dev file
 )
@@ -35,8 +38,8 @@ DEVELOP=(
   # (libomp-14-dev: clang's OpenMP headers and runtime; a Recommends of clang, which
   # --no-install-recommends leaves out, and the clang presets do not configure without it)
   git clang libclang-rt-14-dev libomp-14-dev libgtest-dev libgmock-dev libbenchmark-dev
-  # test tools
-  python3 ca-certificates openssl
+  # test tools (curl: the HTTP front end's e2e test, tests/e2e/http_e2e.py)
+  python3 ca-certificates openssl curl
   # the reference virtualenv of scripts/install-references.sh (Hugging Face tokenizers from
   # PyPI) and the Unicode data files its corpus generator reads (Scripts.txt)
   python3-venv unicode-data

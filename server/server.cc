@@ -113,6 +113,9 @@ absl::StatusOr<std::unique_ptr<AttnServer>> AttnServer::Start(ServerOptions opti
     ATTN_RETURN_IF_ERROR(
         CheckPortFree(options.metrics_host, options.metrics_port, "--metrics-port"));
   }
+  if (options.http_port > 0) {
+    ATTN_RETURN_IF_ERROR(CheckPortFree(options.http_host, options.http_port, "--http-port"));
+  }
   std::unique_ptr<AttnServer> s(new AttnServer());
   ATTN_ASSIGN_OR_RETURN(auto credentials, MakeCredentials(options.tls));
   // Load (and pack the weights, which runs OpenMP-parallel) on a thread that exits: its OpenMP
@@ -213,6 +216,27 @@ absl::StatusOr<std::unique_ptr<AttnServer>> AttnServer::Start(ServerOptions opti
   health->SetServingStatus("", false);
   health->SetServingStatus(kServiceName, false);
 
+  if (options.http_port != 0) {
+    HttpOptions http;
+    http.host = options.http_host;
+    http.port = options.http_port < 0 ? 0 : options.http_port;
+    http.threads = options.http_threads;
+    http.max_body_bytes = options.max_message_bytes;
+    http.request_timeout = options.http_timeout;
+    http.idle_timeout = options.http_idle_timeout;
+    http.tls = options.tls;
+    http.truncate_by_default = limits.truncate_by_default;
+    http.tokenizer_threads = options.tokenizer_threads;
+    absl::StatusOr<std::unique_ptr<HttpServer>> started =
+        HttpServer::Start(http, s->handler_.get());
+    if (!started.ok()) {
+      s->server_->Shutdown();
+      s->batcher_->Shutdown();
+      return started.status();
+    }
+    s->http_ = *std::move(started);
+  }
+
   if (absl::Status ready = s->batcher_->WaitUntilReady(); !ready.ok()) {
     s->server_->Shutdown();
     s->batcher_->Shutdown();
@@ -256,6 +280,9 @@ void AttnServer::Drain(absl::Time deadline) {
       handler_->ReleaseRefusals();
     }
     shutdown.join();
+    // The HTTP front end: its new requests got 503 since StartDraining and the calls in flight
+    // were waited for above; close its connections (idle ones at once).
+    if (http_ != nullptr) http_->Shutdown(deadline);
     const auto ok = static_cast<int64_t>(metrics_->FinishedWithCode(absl::StatusCode::kOk) -
                                          ok_before);
     const auto cancelled = static_cast<int64_t>(
@@ -284,6 +311,7 @@ LogFields AttnServer::BannerFields() const {
           {"address", FormatAddress(options_.host, port_)},
           {"port", port_},
           {"metrics_port", metrics_port_},
+          {"http_port", http_port()},
           {"tls", !options_.tls.cert_pem.empty()},
           {"mutual_tls", !options_.tls.client_ca_pem.empty()},
           {"api_keys", !options_.api_keys.empty()},
@@ -304,7 +332,12 @@ std::string AttnServer::Banner() const {
       loaded_.tokenizer ? "tokenizer loaded" : "no tokenizer: token ids only", ") on ",
       FormatAddress(options_.host, port_), options_.tls.cert_pem.empty() ? "" : " with TLS",
       options_.tls.client_ca_pem.empty() ? "" : " (mutual)",
-      options_.api_keys.empty() ? "" : ", API keys required", "; metrics ",
+      options_.api_keys.empty() ? "" : ", API keys required", "; HTTP ",
+      http_ != nullptr
+          ? absl::StrCat("on ", options_.tls.cert_pem.empty() ? "http://" : "https://",
+                         FormatAddress(options_.http_host, http_port()))
+          : std::string("off"),
+      "; metrics ",
       metrics_port_ >= 0
           ? absl::StrCat("on http://", FormatAddress(options_.metrics_host, metrics_port_),
                          "/metrics")

@@ -22,6 +22,7 @@
 #include "core/model/model_loader.h"
 #include "core/util/logging.h"
 #include "server/grpc/embedder_service.h"
+#include "server/http/http_server.h"
 #include "server/metrics/metrics.h"
 #include "server/requests/request_handler.h"
 #include "server/tls_check.h"
@@ -53,6 +54,14 @@ struct ServerOptions {
   TlsOptions tls;
   std::vector<std::string> api_keys;
   int max_message_bytes = 64 << 20;
+  // The HTTP/JSON front end (server/http/) on the same handler and batcher: 0 = off, -1 = any
+  // free port (see AttnServer::http_port()). Off here; `attnserve serve` defaults to 8080. It
+  // uses `tls` (HTTPS) and the API keys; its body limit is max_message_bytes.
+  int http_port = 0;
+  std::string http_host = "0.0.0.0";
+  int http_threads = 2;
+  absl::Duration http_timeout = absl::Seconds(60);  // per request, arrival to answer
+  absl::Duration http_idle_timeout = absl::Seconds(60);
 };
 
 class AttnServer {
@@ -68,6 +77,7 @@ class AttnServer {
 
   int port() const { return port_; }
   int metrics_port() const { return metrics_port_; }  // -1 when off
+  int http_port() const { return http_ != nullptr ? http_->port() : 0; }  // 0 when off
   const core::LoadedModel& model() const { return loaded_; }
   const ServerOptions& options() const { return options_; }
   prometheus::Registry& registry() { return *registry_; }
@@ -87,6 +97,9 @@ class AttnServer {
   std::unique_ptr<ServerMetrics> metrics_;
   std::shared_ptr<prometheus::Collectable> process_collector_;
   std::unique_ptr<prometheus::Exposer> exposer_;
+  // Destroyed after the batcher and the handler: their threads may still post answers to its
+  // I/O context (Drain has stopped its threads by then).
+  std::unique_ptr<HttpServer> http_;
   // Destroyed in reverse order: the gRPC server, its service, the handler (whose tokenization
   // threads may still queue work), then the batcher.
   std::unique_ptr<core::Batcher> batcher_;

@@ -37,10 +37,13 @@ ProgramSpec Program() {
   p.name = "attnserve";
   p.synopsis = "attnserve <command> [flags]   (flags may also come before the command)";
   p.commands = {
-      {"serve", "the gRPC server (Embed, EmbedStream, Tokenize, Info, health, reflection)",
+      {"serve",
+       "the gRPC server (Embed, EmbedStream, Tokenize, Info, health, reflection) and its "
+       "HTTP/JSON front end (OpenAI /v1/embeddings, TEI routes)",
        "attnserve serve [flags]\n\n"
-       "Serves the model over gRPC until SIGTERM / SIGINT, then drains in-flight calls.",
-       {"model", "threads", "truncate", "host", "port", "metrics_host", "metrics_port",
+       "Serves the model over gRPC and HTTP until SIGTERM / SIGINT, then drains in-flight calls.",
+       {"model", "threads", "truncate", "host", "port", "http_port", "http_address",
+        "http_threads", "http_timeout_s", "metrics_host", "metrics_port",
         "max_batch_tokens", "max_batch_size", "max_queue_delay_us", "max_queued_tokens",
         "compute_nice", "max_inputs_per_request", "max_input_length", "tokenizer_threads",
         "inline_prepare_bytes", "serving_slice_us",

@@ -1,4 +1,4 @@
-// `attnserve serve`: the gRPC server.
+// `attnserve serve`: the gRPC server and its HTTP/JSON front end (--http-port).
 //
 // Startup: load the model (a bad model dir is one line on stderr and exit 1), start the metrics
 // endpoint and the gRPC server (health NOT_SERVING, Embed calls UNAVAILABLE), let the batcher's
@@ -33,6 +33,15 @@
 
 ABSL_FLAG(std::string, host, "0.0.0.0", "address to listen on for gRPC");
 ABSL_FLAG(int, port, 50051, "gRPC port (0 = pick a free one and log it)");
+ABSL_FLAG(int, http_port, 8080,
+          "HTTP/JSON port: OpenAI's /v1/embeddings and text-embeddings-inference's routes, same "
+          "batcher, keys and TLS as gRPC (0 = off, -1 = pick a free one and log it)");
+ABSL_FLAG(std::string, http_address, "0.0.0.0", "address to listen on for HTTP");
+ABSL_FLAG(int, http_threads, 2,
+          "HTTP I/O threads (asynchronous: any number of connections; parsing and tokenization "
+          "run on the tokenizer threads)");
+ABSL_FLAG(int, http_timeout_s, 60,
+          "seconds an HTTP request gets from its arrival to its answer (then 504)");
 ABSL_FLAG(std::string, metrics_host, "0.0.0.0", "address of the Prometheus endpoint");
 ABSL_FLAG(int, metrics_port, 9000, "Prometheus /metrics port (-1 = off)");
 ABSL_FLAG(int64_t, max_batch_tokens, 16384, "tokens per forward pass (no padding)");
@@ -121,6 +130,22 @@ absl::StatusOr<ServerOptions> OptionsFromFlags() {
   o.port = absl::GetFlag(FLAGS_port);
   o.metrics_host = absl::GetFlag(FLAGS_metrics_host);
   o.metrics_port = absl::GetFlag(FLAGS_metrics_port);
+  o.http_port = absl::GetFlag(FLAGS_http_port);
+  if (o.http_port < -1 || o.http_port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--http-port must be in [-1, 65535] (0 = off, -1 = any free port); was ", o.http_port));
+  }
+  o.http_host = absl::GetFlag(FLAGS_http_address);
+  o.http_threads = absl::GetFlag(FLAGS_http_threads);
+  if (o.http_threads < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--http-threads must be >= 1; was ", o.http_threads));
+  }
+  if (absl::GetFlag(FLAGS_http_timeout_s) < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--http-timeout-s must be >= 1; was ", absl::GetFlag(FLAGS_http_timeout_s)));
+  }
+  o.http_timeout = absl::Seconds(absl::GetFlag(FLAGS_http_timeout_s));
   o.batching.max_batch_tokens = absl::GetFlag(FLAGS_max_batch_tokens);
   o.batching.max_batch_size = absl::GetFlag(FLAGS_max_batch_size);
   o.batching.max_queue_delay = absl::Microseconds(absl::GetFlag(FLAGS_max_queue_delay_us));

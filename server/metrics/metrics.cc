@@ -57,6 +57,26 @@ const char* RpcName(Rpc rpc) {
       return "Decode";
     case Rpc::kInfo:
       return "Info";
+    case Rpc::kHttpEmbeddings:
+      return "POST /v1/embeddings";
+    case Rpc::kHttpModels:
+      return "GET /v1/models";
+    case Rpc::kHttpEmbed:
+      return "POST /embed";
+    case Rpc::kHttpEmbedAll:
+      return "POST /embed_all";
+    case Rpc::kHttpTokenize:
+      return "POST /tokenize";
+    case Rpc::kHttpDecode:
+      return "POST /decode";
+    case Rpc::kHttpInfo:
+      return "GET /info";
+    case Rpc::kHttpHealth:
+      return "GET /health";
+    case Rpc::kHttpOpenApi:
+      return "GET /openapi.json";
+    case Rpc::kHttpOther:
+      return "HTTP other";
   }
   return "?";
 }
@@ -92,11 +112,11 @@ ServerMetrics::ServerMetrics(prometheus::Registry& r, const MetricsLabels& label
                                           "Inputs cut to the maximum input length")) {
   auto& requests = prometheus::BuildCounter()
                        .Name("attnserve_requests_total")
-                       .Help("RPCs finished, by method and gRPC status code")
+                       .Help("Calls finished (gRPC RPCs and HTTP routes), by method and status code")
                        .Register(r);
   auto& durations = prometheus::BuildHistogram()
                         .Name("attnserve_request_duration_seconds")
-                        .Help("Time from receiving an RPC to its last response")
+                        .Help("Time from receiving a call (RPC or HTTP request) to its last response")
                         .Register(r);
   for (int rpc = 0; rpc < kNumRpcs; ++rpc) {
     const char* name = RpcName(static_cast<Rpc>(rpc));

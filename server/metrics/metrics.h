@@ -22,8 +22,26 @@
 
 namespace attnserve {
 
-enum class Rpc { kEmbed, kEmbedStream, kTokenize, kDecode, kInfo };
-inline constexpr int kNumRpcs = static_cast<int>(Rpc::kInfo) + 1;  // kInfo stays last
+// The methods of both front ends: the gRPC RPCs, then the HTTP routes (server/http/), whose
+// label values are "METHOD /path" so that one family counts every call of the process.
+enum class Rpc {
+  kEmbed,
+  kEmbedStream,
+  kTokenize,
+  kDecode,
+  kInfo,
+  kHttpEmbeddings,  // POST /v1/embeddings
+  kHttpModels,      // GET /v1/models
+  kHttpEmbed,       // POST /embed (and POST /)
+  kHttpEmbedAll,    // POST /embed_all
+  kHttpTokenize,    // POST /tokenize
+  kHttpDecode,      // POST /decode
+  kHttpInfo,        // GET /info
+  kHttpHealth,      // GET /health
+  kHttpOpenApi,     // GET /openapi.json
+  kHttpOther,       // anything else: unknown routes, the heads the model lacks
+};
+inline constexpr int kNumRpcs = static_cast<int>(Rpc::kHttpOther) + 1;  // kHttpOther stays last
 inline constexpr int kNumStatusCodes = 17;  // absl::StatusCode 0..16 (gRPC's numbering)
 
 struct MetricsLabels {

@@ -4,7 +4,8 @@
 #
 #   source serve_lib.sh
 #   attn_start "$BIN" "$tmp/server.log" --model demo [more serve flags]
-#   ... "$ATTN_TARGET" (127.0.0.1:PORT), "$ATTN_METRICS" (127.0.0.1:PORT), "$ATTN_PID" ...
+#   ... "$ATTN_TARGET" (127.0.0.1:PORT), "$ATTN_HTTP" (127.0.0.1:PORT, the HTTP front end),
+#   "$ATTN_METRICS" (127.0.0.1:PORT), "$ATTN_PID" ...
 # Later flags win: `attn_start BIN LOG --host 127.0.0.2 --port 7000` listens there instead.
 
 ATTN_PIDS=()
@@ -21,8 +22,8 @@ attn_stop_all() {
 attn_start() {
   local bin=$1 log=$2
   shift 2
-  "$bin" serve --host 127.0.0.1 --port 0 --metrics-host 127.0.0.1 --metrics-port 0 "$@" \
-    >"$log" 2>&1 &
+  "$bin" serve --host 127.0.0.1 --port 0 --metrics-host 127.0.0.1 --metrics-port 0 \
+    --http-address 127.0.0.1 --http-port -1 "$@" >"$log" 2>&1 &
   ATTN_PID=$!
   ATTN_PIDS+=("$ATTN_PID")
   local i
@@ -36,6 +37,7 @@ attn_start() {
     sleep 0.1
   done
   ATTN_TARGET=$(sed -n 's/.*) on \(127\.0\.0\.[0-9]*:[0-9]*\).*/\1/p' "$log" | head -n1)
+  ATTN_HTTP=$(sed -n 's|.*HTTP on https\{0,1\}://\(127\.0\.0\.[0-9]*:[0-9]*\).*|\1|p' "$log" | head -n1)
   ATTN_METRICS=$(sed -n 's|.*metrics on http://\(127\.0\.0\.1:[0-9]*\)/metrics.*|\1|p' "$log" |
     head -n1)
   if [[ -z "$ATTN_TARGET" ]]; then

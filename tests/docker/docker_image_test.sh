@@ -161,8 +161,8 @@ phase "image $IMAGE built in $build_s s: $size_mb MB"
 
 inspect() { "$DOCKER" image inspect -f "$1" "$IMAGE"; }
 [[ $(inspect '{{.Config.User}}') == 10001:10001 ]] || fail "the image does not run as uid 10001"
-[[ $(inspect '{{range $p, $_ := .Config.ExposedPorts}}{{$p}} {{end}}') == "50051/tcp 9000/tcp " ]] ||
-  fail "EXPOSE is not 50051 and 9000: $(inspect '{{.Config.ExposedPorts}}')"
+[[ $(inspect '{{range $p, $_ := .Config.ExposedPorts}}{{$p}} {{end}}') == "50051/tcp 8080/tcp 9000/tcp " ]] ||
+  fail "EXPOSE is not 50051, 8080 and 9000: $(inspect '{{.Config.ExposedPorts}}')"
 inspect '{{.Config.Healthcheck.Test}}' | grep -q 'attnserve-cli .* health' ||
   fail "no HEALTHCHECK through attnserve-cli health"
 [[ $(inspect '{{json .Config.Entrypoint}}') == '["/usr/local/bin/attnserve","serve"]' ]] ||
@@ -190,7 +190,7 @@ import json, sys
 got, want = (json.loads(s)["embedding"] for s in sys.argv[1:3])
 assert len(got) == len(want) and max(abs(a - b) for a, b in zip(got, want)) <= 1e-5
 PY
-phase "image checked: non-root, EXPOSE 50051 9000, HEALTHCHECK, no toolchain, /models loads"
+phase "image checked: non-root, EXPOSE 50051 8080 9000, HEALTHCHECK, no toolchain, /models loads"
 
 # ---- 4. run, embed, scrape, drain ----------------------------------------------------------
 read -r port mport < <(free_ports 2)
@@ -200,7 +200,7 @@ t_run=$(date +%s)
 "$DOCKER" run -d --name "$name" --network host -e "ATTNSERVE_HEALTH_TARGET=127.0.0.1:$port" \
   --read-only --cap-drop ALL --security-opt no-new-privileges \
   "$IMAGE" --model demo --host 127.0.0.1 --port "$port" --metrics-host 127.0.0.1 \
-  --metrics-port "$mport" --drain-timeout-s 20 >/dev/null
+  --metrics-port "$mport" --http-port 0 --drain-timeout-s 20 >/dev/null
 status=""
 for _ in $(seq 150); do
   status=$("$DOCKER" inspect -f '{{.State.Status}} {{.State.Health.Status}}' "$name")

@@ -79,7 +79,7 @@ class Server:
         self.port = free_port()
         self.log = tempfile.NamedTemporaryFile("w+", suffix=".log")
         self.proc = subprocess.Popen([BIN, "serve", "--host", "127.0.0.1", "--port", str(self.port),
-                                      "--metrics-port", "-1", *flags],
+                                      "--metrics-port", "-1", "--http-port", "0", *flags],
                                      stdout=self.log, stderr=subprocess.STDOUT)
         for _ in range(300):
             if self.proc.poll() is not None:

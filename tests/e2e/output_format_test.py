@@ -38,7 +38,7 @@ def is_vector(v, n=None):
 
 log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
 server = subprocess.Popen([BIN, "serve", "--model", "demo", "--host", "127.0.0.1", "--port", "0",
-                           "--metrics-host", "127.0.0.1", "--metrics-port", "0"],
+                           "--metrics-host", "127.0.0.1", "--metrics-port", "0", "--http-port", "0"],
                           stdout=log, stderr=subprocess.STDOUT)
 try:
     target = metrics = None

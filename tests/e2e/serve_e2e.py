@@ -48,7 +48,7 @@ class Server:
         self.log = tempfile.NamedTemporaryFile("w+", suffix=".log")
         self.proc = subprocess.Popen(
             [BIN, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--metrics-host",
-             "127.0.0.1", "--metrics-port", str(self.metrics_port), *flags],
+             "127.0.0.1", "--metrics-port", str(self.metrics_port), "--http-port", "0", *flags],
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -79,7 +79,8 @@ class Server:
 
 
 def run_startup(*flags, timeout=60):
-    return subprocess.run([BIN, "serve", "--host", "127.0.0.1", *flags], capture_output=True,
+    return subprocess.run([BIN, "serve", "--host", "127.0.0.1", "--http-port", "0", *flags],
+                          capture_output=True,
                           text=True, timeout=timeout)
 
 
@@ -144,6 +145,10 @@ def startup_failures():
             expect_startup_failure(["--port", str(free_port()), "--metrics-host", "127.0.0.1",
                                     "--metrics-port", str(port)],
                                    f"--metrics-port {port}: cannot listen on 127.0.0.1:{port}: "
+                                   "Address already in use")
+            expect_startup_failure(["--port", str(free_port()), "--metrics-port", str(free_port()),
+                                    "--http-address", "127.0.0.1", "--http-port", str(port)],
+                                   f"--http-port {port}: cannot listen on 127.0.0.1:{port}: "
                                    "Address already in use")
     finally:
         shutil.rmtree(work)

@@ -163,7 +163,7 @@ target=127.0.0.1:$port
 phase "attnserve serve --model demo in the root ($target)"
 t_serve=$(date +%s)
 "${in_root[@]}" attnserve serve --model demo --host 127.0.0.1 --port "$port" --metrics-host 127.0.0.1 \
-  --metrics-port "$mport" --drain-timeout-s 10 >"$tmp/serve.log" 2>&1 &
+  --metrics-port "$mport" --http-port 0 --drain-timeout-s 10 >"$tmp/serve.log" 2>&1 &
 server_pid=$!
 health=""
 for _ in $(seq 240); do

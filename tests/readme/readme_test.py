@@ -4,7 +4,9 @@
 Each fenced block of README.md carries a marker on the line before it:
 
   <!-- readme-test: run -->              run it: sh with bash -eu (as typed into a shell: a pipeline is as good as its last command), python with
-                                         /usr/bin/python3, js with node (from client/node)
+                                         /usr/bin/python3 (or, when its first line names
+                                         `install-references.sh --venv`, that virtualenv's
+                                         python), js with node (from client/node)
   <!-- readme-test: background -->       start it (a server) and wait for its startup line; it
                                          is stopped with SIGTERM when the test ends
   <!-- readme-test: cpp -->              a C++ fragment: built into readme_cpp_snippet (see
@@ -15,7 +17,8 @@ A block without a marker fails the test, so a new example cannot skip it by acci
 in order, in a scratch directory holding links to the repository's build/, client/, scripts/,
 proto/, tests/ and docker/ (what they write stays there), with the built binaries, the tools of
 scripts/install-tools.sh and the Python stubs on PATH / PYTHONPATH, against the quick-start
-server (`attnserve serve --model demo`: localhost:50051, metrics localhost:9000) that this test
+server (`attnserve serve --model demo`: localhost:50051, HTTP localhost:8080, metrics
+localhost:9000) that this test
 starts first.
 
   readme_test.py SOURCE_DIR BUILD_DIR CPP_SNIPPET_BINARY
@@ -119,7 +122,14 @@ def main():
                                            env=env, capture_output=True, text=True, timeout=300),
                       code)
             elif lang == "python":
-                check(line, subprocess.run(["/usr/bin/python3", "-c", code], cwd=work, env=env,
+                # A block whose first line names install-references.sh's virtualenv runs with
+                # its python (the pinned PyPI clients: openai, huggingface_hub).
+                python = "/usr/bin/python3"
+                if "install-references.sh --venv" in code.splitlines()[0]:
+                    python = subprocess.run([os.path.join(SRC, "scripts", "install-references.sh"),
+                                             "--venv"], capture_output=True, text=True,
+                                            check=True).stdout.strip()
+                check(line, subprocess.run([python, "-c", code], cwd=work, env=env,
                                            capture_output=True, text=True, timeout=120), code)
             elif lang in ("js", "javascript"):
                 check(line, subprocess.run(["node", "-e", code], cwd=os.path.join(SRC, "client", "node"),

@@ -69,7 +69,7 @@ def via_server():
     log = tempfile.TemporaryFile("w+")
     server = subprocess.Popen([BIN, "serve", "--model", MODEL, "--host", "127.0.0.1", "--port",
                                str(port), "--metrics-host", "127.0.0.1", "--metrics-port",
-                               str(metrics_port)], stdout=log, stderr=subprocess.STDOUT)
+                               str(metrics_port), "--http-port", "0"], stdout=log, stderr=subprocess.STDOUT)
     target = ["--target", f"127.0.0.1:{port}"]
     try:
         deadline = time.time() + 120
