@@ -10,20 +10,20 @@
 #include <thread>
 
 #include <gmock/gmock.h>
-#include <omp.h>
 #include <gtest/gtest.h>
+#include <omp.h>
 
-#include "core/model/bert/bert_encoder.h"
+#include "core/model/bert/bert_model.h"
 #include "core/model/bert/demo_model.h"
 #include "core/util/mutex.h"
 
 namespace attnserve::core {
 namespace {
 
-std::shared_ptr<const BertModel> DemoModel() {
-  static const std::shared_ptr<const BertModel> model = [] {
+std::shared_ptr<const EncoderModel> DemoModel() {
+  static const std::shared_ptr<const EncoderModel> model = [] {
     auto weights = MakeDemoWeights(DemoConfig());
-    return std::shared_ptr<const BertModel>(*BertModel::FromWeights(DemoConfig(), *weights));
+    return std::shared_ptr<const EncoderModel>(*LoadBertModel(DemoConfig(), *weights));
   }();
   return model;
 }
@@ -65,7 +65,7 @@ TEST(BatcherTest, ConcurrentJobsGetTheirOwnResultsAndAreBatchedTogether) {
   };
   std::vector<Spec> specs;
   std::mt19937 rng(7);
-  auto alone = *BertEncoder::Create(DemoModel());
+  auto alone = *DemoModel()->CreateSession();
   const Pooling poolings[] = {Pooling::kCls, Pooling::kMean, Pooling::kMax};
   for (int j = 0; j < kThreads * kJobsPerThread; ++j) {
     Spec s;
