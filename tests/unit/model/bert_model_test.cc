@@ -201,8 +201,10 @@ TEST(ModelRegistryTest, UnknownModelTypeListsTheSupportedOnes) {
   auto family = FindModelFamily("gpt2", "/m/config.json");
   ASSERT_FALSE(family.ok());
   EXPECT_THAT(family.status().message(),
-              HasSubstr("/m/config.json: model_type \"gpt2\" is not supported (supported: bert)"));
-  EXPECT_THAT(SupportedModelTypes(), ::testing::Contains("bert"));
+              HasSubstr("/m/config.json: model_type \"gpt2\" is not supported (supported: bert, "
+                        "camembert, distilbert, roberta, xlm-roberta)"));
+  EXPECT_THAT(SupportedModelTypes(),
+              ::testing::ElementsAre("bert", "camembert", "distilbert", "roberta", "xlm-roberta"));
 }
 
 }  // namespace
