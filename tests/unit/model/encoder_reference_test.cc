@@ -30,35 +30,26 @@ struct RefSequence {
 };
 
 std::vector<RefSequence> ReadExpected(const fs::path& dir) {
-  auto f = SafetensorsFile::Open((dir / "expected.safetensors").string());
-  EXPECT_TRUE(f.ok()) << f.status();
-  std::vector<RefSequence> out;
-  for (int i = 0; (*f)->Find(absl::StrCat("seq", i, ".ids")) != nullptr; ++i) {
-    const std::string p = absl::StrCat("seq", i, ".");
-    RefSequence s;
-    s.ids = ReadFixtureVector<int32_t>(**f, p + "ids");
-    s.type_ids = ReadFixtureVector<int32_t>(**f, p + "type_ids");
-    s.hidden = ReadFixtureVector<float>(**f, p + "last_hidden_state");
-    s.cls = ReadFixtureVector<float>(**f, p + "cls");
-    s.mean = ReadFixtureVector<float>(**f, p + "mean");
-    s.max = ReadFixtureVector<float>(**f, p + "max");
-    s.mean_normalized = ReadFixtureVector<float>(**f, p + "mean_normalized");
-    s.mean_dims16_normalized = ReadFixtureVector<float>(**f, p + "mean_dims16_normalized");
-    out.push_back(std::move(s));
-  }
-  return out;
+  return ReadFixtureSequences<RefSequence>(
+      dir / "expected.safetensors", [](const SafetensorsFile& f, const std::string& p) {
+        RefSequence s;
+        s.ids = ReadFixtureVector<int32_t>(f, p + "ids");
+        s.type_ids = ReadFixtureVector<int32_t>(f, p + "type_ids");
+        s.hidden = ReadFixtureVector<float>(f, p + "last_hidden_state");
+        s.cls = ReadFixtureVector<float>(f, p + "cls");
+        s.mean = ReadFixtureVector<float>(f, p + "mean");
+        s.max = ReadFixtureVector<float>(f, p + "max");
+        s.mean_normalized = ReadFixtureVector<float>(f, p + "mean_normalized");
+        s.mean_dims16_normalized = ReadFixtureVector<float>(f, p + "mean_dims16_normalized");
+        return s;
+      });
 }
 
 class EncoderReferenceTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     const fs::path dir = fs::path(ATTNSERVE_TESTDATA_DIR) / "encoder" / GetParam();
-    auto loaded = LoadModel(dir.string());
-    ASSERT_TRUE(loaded.ok()) << loaded.status();
-    spec_ = loaded->spec();
-    auto enc = loaded->model->CreateSession();
-    ASSERT_TRUE(enc.ok()) << enc.status();
-    encoder_ = std::move(*enc);
+    ASSERT_NO_FATAL_FAILURE(LoadFixtureModel(dir, spec_, encoder_));
     ref_ = ReadExpected(dir);
     ASSERT_FALSE(ref_.empty());
   }
@@ -66,15 +57,10 @@ class EncoderReferenceTest : public ::testing::TestWithParam<std::string> {
   // Last hidden state of each sequence of `order`, run as one packed batch.
   std::vector<std::vector<float>> RunBatch(const std::vector<int>& order) {
     PackedBatch batch;
-    for (int i : order) batch.Add(ref_[static_cast<size_t>(i)].ids, ref_[static_cast<size_t>(i)].type_ids);
-    auto out = encoder_->Forward(batch);
-    EXPECT_TRUE(out.ok()) << out.status();
-    std::vector<std::vector<float>> per_seq;
-    for (int s = 0; s < batch.num_sequences(); ++s) {
-      const float* first = out->data() + batch.begin(s) * spec_.hidden_size;
-      per_seq.emplace_back(first, first + batch.length(s) * spec_.hidden_size);
+    for (int i : order) {
+      batch.Add(ref_[static_cast<size_t>(i)].ids, ref_[static_cast<size_t>(i)].type_ids);
     }
-    return per_seq;
+    return ForwardPerSequence(*encoder_, batch);
   }
 
   ModelSpec spec_;

@@ -6,12 +6,17 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <span>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
+
+#include "core/model/model.h"
+#include "core/model/model_loader.h"
 #include "core/model/safetensors.h"
 
 namespace attnserve::core {
@@ -34,6 +39,48 @@ inline float MaxAbsDiff(std::span<const float> a, std::span<const float> b) {
   float m = 0.0f;
   for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(a[i] - b[i]));
   return m;
+}
+
+// The sequences of an expected.safetensors: read(file, "seq<i>.") for i = 0, 1, ... while
+// "seq<i>.ids" exists.
+template <typename Seq, typename Fn>
+std::vector<Seq> ReadFixtureSequences(const std::filesystem::path& path, Fn read) {
+  auto f = SafetensorsFile::Open(path.string());
+  EXPECT_TRUE(f.ok()) << f.status();
+  std::vector<Seq> out;
+  if (!f.ok()) return out;
+  for (int i = 0; (*f)->Find(absl::StrCat("seq", i, ".ids")) != nullptr; ++i) {
+    out.push_back(read(**f, absl::StrCat("seq", i, ".")));
+  }
+  return out;
+}
+
+// The model directory `dir` through the normal loader, and a session on this thread (a fatal test
+// failure when either fails: the caller checks HasFatalFailure or uses ASSERT_NO_FATAL_FAILURE).
+inline void LoadFixtureModel(const std::filesystem::path& dir, ModelSpec& spec,
+                             std::unique_ptr<Session>& session) {
+  auto loaded = LoadModel(dir.string());
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  spec = loaded->spec();
+  auto s = loaded->model->CreateSession();
+  ASSERT_TRUE(s.ok()) << s.status();
+  session = std::move(*s);
+}
+
+// `batch` through `session`: each sequence's rows of the last hidden state (none, and a test
+// failure, when Forward fails).
+inline std::vector<std::vector<float>> ForwardPerSequence(Session& session,
+                                                          const PackedBatch& batch) {
+  auto out = session.Forward(batch);
+  EXPECT_TRUE(out.ok()) << out.status();
+  std::vector<std::vector<float>> per_seq;
+  if (!out.ok()) return per_seq;
+  const int64_t h = session.spec().hidden_size;
+  for (int s = 0; s < batch.num_sequences(); ++s) {
+    const float* first = out->data() + batch.begin(s) * h;
+    per_seq.emplace_back(first, first + batch.length(s) * h);
+  }
+  return per_seq;
 }
 
 }  // namespace attnserve::core
