@@ -37,21 +37,20 @@ int64_t EncoderLayerWeights::bytes() const {
              static_cast<int64_t>(sizeof(float));
 }
 
-absl::StatusOr<EncoderLayerWeights> PackEncoderLayer(
-    const dnnl::engine& engine, const Tensor& wq, const Tensor& bq, const Tensor& wk,
-    const Tensor& bk, const Tensor& wv, const Tensor& bv, const Tensor& wo, const Tensor& bo,
-    Tensor attn_norm_gamma, Tensor attn_norm_beta, const Tensor& w1, const Tensor& b1,
-    const Tensor& w2, const Tensor& b2, Tensor ffn_norm_gamma, Tensor ffn_norm_beta) {
+absl::StatusOr<EncoderLayerWeights> PackEncoderLayer(const dnnl::engine& engine,
+                                                     EncoderLayerTensors t) {
   EncoderLayerWeights l;
   ATTN_ASSIGN_OR_RETURN(
-      l.qkv, PackedDense::Create(engine, Concat({&wq, &wk, &wv}), Concat({&bq, &bk, &bv})));
-  ATTN_ASSIGN_OR_RETURN(l.attn_out, PackedDense::Create(engine, wo, bo));
-  ATTN_ASSIGN_OR_RETURN(l.ffn_in, PackedDense::Create(engine, w1, b1));
-  ATTN_ASSIGN_OR_RETURN(l.ffn_out, PackedDense::Create(engine, w2, b2));
-  l.attn_norm_gamma = std::move(attn_norm_gamma);
-  l.attn_norm_beta = std::move(attn_norm_beta);
-  l.ffn_norm_gamma = std::move(ffn_norm_gamma);
-  l.ffn_norm_beta = std::move(ffn_norm_beta);
+      l.qkv, PackedDense::Create(engine, Concat({&t.query_weight, &t.key_weight, &t.value_weight}),
+                                 Concat({&t.query_bias, &t.key_bias, &t.value_bias})));
+  ATTN_ASSIGN_OR_RETURN(
+      l.attn_out, PackedDense::Create(engine, t.attention_output_weight, t.attention_output_bias));
+  ATTN_ASSIGN_OR_RETURN(l.ffn_in, PackedDense::Create(engine, t.ffn_in_weight, t.ffn_in_bias));
+  ATTN_ASSIGN_OR_RETURN(l.ffn_out, PackedDense::Create(engine, t.ffn_out_weight, t.ffn_out_bias));
+  l.attn_norm_gamma = std::move(t.attention_norm_gamma);
+  l.attn_norm_beta = std::move(t.attention_norm_beta);
+  l.ffn_norm_gamma = std::move(t.ffn_norm_gamma);
+  l.ffn_norm_beta = std::move(t.ffn_norm_beta);
   return l;
 }
 

@@ -50,13 +50,20 @@ struct EncoderLayerShape {
   int head_dim() const { return static_cast<int>(hidden / num_heads); }
 };
 
-// One layer's weights from torch.nn.Linear-layout tensors ([out, in] weights, [out] biases):
-// Q, K and V are fused into one [3H, H] projection and every dense layer is packed for oneDNN.
-absl::StatusOr<EncoderLayerWeights> PackEncoderLayer(
-    const dnnl::engine& engine, const Tensor& wq, const Tensor& bq, const Tensor& wk,
-    const Tensor& bk, const Tensor& wv, const Tensor& bv, const Tensor& wo, const Tensor& bo,
-    Tensor attn_norm_gamma, Tensor attn_norm_beta, const Tensor& w1, const Tensor& b1,
-    const Tensor& w2, const Tensor& b2, Tensor ffn_norm_gamma, Tensor ffn_norm_beta);
+// One layer's tensors as a checkpoint has them: torch.nn.Linear layout (weights [out, in], biases
+// [out]), LayerNorm gamma and beta [H].
+struct EncoderLayerTensors {
+  Tensor query_weight, query_bias, key_weight, key_bias, value_weight, value_bias;
+  Tensor attention_output_weight, attention_output_bias;
+  Tensor attention_norm_gamma, attention_norm_beta;
+  Tensor ffn_in_weight, ffn_in_bias, ffn_out_weight, ffn_out_bias;
+  Tensor ffn_norm_gamma, ffn_norm_beta;
+};
+
+// Prepares `t` for compute: Q, K and V fused into one [3H, H] projection, every dense layer
+// packed for oneDNN on `engine`.
+absl::StatusOr<EncoderLayerWeights> PackEncoderLayer(const dnnl::engine& engine,
+                                                     EncoderLayerTensors t);
 
 class EncoderLayerStack {
  public:

@@ -193,27 +193,32 @@ absl::StatusOr<std::unique_ptr<const EncoderModel>> EncoderModel::FromWeights(
   } catch (const dnnl::error& e) {
     return DnnlErrorToStatus(e, "creating the oneDNN CPU engine");
   }
+  using T = EncoderLayerTensors;
+  const struct {
+    const std::string& stem;
+    int64_t out, in;  // in = 0: a norm, [out]
+    Tensor T::*weight;
+    Tensor T::*bias;
+  } parts[] = {
+      {names.query, h, h, &T::query_weight, &T::query_bias},
+      {names.key, h, h, &T::key_weight, &T::key_bias},
+      {names.value, h, h, &T::value_weight, &T::value_bias},
+      {names.attention_output, h, h, &T::attention_output_weight, &T::attention_output_bias},
+      {names.attention_norm, h, 0, &T::attention_norm_gamma, &T::attention_norm_beta},
+      {names.ffn_in, inter, h, &T::ffn_in_weight, &T::ffn_in_bias},
+      {names.ffn_out, h, inter, &T::ffn_out_weight, &T::ffn_out_bias},
+      {names.ffn_norm, h, 0, &T::ffn_norm_gamma, &T::ffn_norm_beta},
+  };
   for (int i = 0; i < arch.num_layers; ++i) {
     const std::string p = absl::StrCat(names.layer, i, ".");
-    Tensor t[16];  // weight and bias of q, k, v, attention output, norm, ffn in, ffn out, norm
-    const struct {
-      const std::string& stem;
-      int64_t out, in;  // in = 0: a norm
-    } parts[] = {{names.query, h, h},          {names.key, h, h},
-                 {names.value, h, h},          {names.attention_output, h, h},
-                 {names.attention_norm, h, 0}, {names.ffn_in, inter, h},
-                 {names.ffn_out, h, inter},    {names.ffn_norm, h, 0}};
-    for (size_t k = 0; k < 8; ++k) {
-      const auto& part = parts[k];
+    EncoderLayerTensors t;
+    for (const auto& part : parts) {
       std::vector<int64_t> shape = {part.out, part.in};
       if (part.in == 0) shape.pop_back();
-      ATTN_ASSIGN_OR_RETURN(t[2 * k], loader.Read(w(p + part.stem), shape));
-      ATTN_ASSIGN_OR_RETURN(t[2 * k + 1], loader.Read(b(p + part.stem), {part.out}));
+      ATTN_ASSIGN_OR_RETURN(t.*part.weight, loader.Read(w(p + part.stem), shape));
+      ATTN_ASSIGN_OR_RETURN(t.*part.bias, loader.Read(b(p + part.stem), {part.out}));
     }
-    ATTN_ASSIGN_OR_RETURN(EncoderLayerWeights layer,
-                          PackEncoderLayer(engine, t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7],
-                                           std::move(t[8]), std::move(t[9]), t[10], t[11], t[12],
-                                           t[13], std::move(t[14]), std::move(t[15])));
+    ATTN_ASSIGN_OR_RETURN(EncoderLayerWeights layer, PackEncoderLayer(engine, std::move(t)));
     m->layers_.push_back(std::move(layer));
   }
   return std::unique_ptr<const EncoderModel>(std::move(m));
