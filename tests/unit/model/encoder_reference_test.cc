@@ -31,17 +31,14 @@ struct RefSequence {
 
 std::vector<RefSequence> ReadExpected(const fs::path& dir) {
   return ReadFixtureSequences<RefSequence>(
-      dir / "expected.safetensors", [](const SafetensorsFile& f, const std::string& p) {
-        RefSequence s;
-        s.ids = ReadFixtureVector<int32_t>(f, p + "ids");
-        s.type_ids = ReadFixtureVector<int32_t>(f, p + "type_ids");
+      dir / "expected.safetensors",
+      [](const SafetensorsFile& f, const std::string& p, RefSequence& s) {
         s.hidden = ReadFixtureVector<float>(f, p + "last_hidden_state");
         s.cls = ReadFixtureVector<float>(f, p + "cls");
         s.mean = ReadFixtureVector<float>(f, p + "mean");
         s.max = ReadFixtureVector<float>(f, p + "max");
         s.mean_normalized = ReadFixtureVector<float>(f, p + "mean_normalized");
         s.mean_dims16_normalized = ReadFixtureVector<float>(f, p + "mean_dims16_normalized");
-        return s;
       });
 }
 
@@ -56,11 +53,7 @@ class EncoderReferenceTest : public ::testing::TestWithParam<std::string> {
 
   // Last hidden state of each sequence of `order`, run as one packed batch.
   std::vector<std::vector<float>> RunBatch(const std::vector<int>& order) {
-    PackedBatch batch;
-    for (int i : order) {
-      batch.Add(ref_[static_cast<size_t>(i)].ids, ref_[static_cast<size_t>(i)].type_ids);
-    }
-    return ForwardPerSequence(*encoder_, batch);
+    return ForwardPerSequence(*encoder_, PackFixtureSequences(ref_, order));
   }
 
   ModelSpec spec_;

@@ -39,15 +39,12 @@ struct RefSequence {
 
 std::vector<RefSequence> ReadExpected(const fs::path& dir) {
   return ReadFixtureSequences<RefSequence>(
-      dir / "expected.safetensors", [](const SafetensorsFile& f, const std::string& p) {
-        RefSequence s;
-        s.ids = ReadFixtureVector<int32_t>(f, p + "ids");
-        s.type_ids = ReadFixtureVector<int32_t>(f, p + "type_ids");
+      dir / "expected.safetensors",
+      [](const SafetensorsFile& f, const std::string& p, RefSequence& s) {
         s.batch_hidden = ReadFixtureVector<float>(f, p + "batch_hidden_state");
         s.alone_hidden = ReadFixtureVector<float>(f, p + "alone_hidden_state");
         s.mean_normalized = ReadFixtureVector<float>(f, p + "mean_normalized");
         s.cls_normalized = ReadFixtureVector<float>(f, p + "cls_normalized");
-        return s;
       });
 }
 
@@ -70,13 +67,7 @@ class FamilyReferenceTest : public ::testing::TestWithParam<Fixture> {
 
   // The last hidden state of each sequence of `order`, run as one packed batch.
   std::vector<std::vector<float>> RunBatch(const std::vector<int>& order) {
-    PackedBatch batch;
-    for (int i : order) {
-      const RefSequence& r = ref_[static_cast<size_t>(i)];
-      EXPECT_TRUE(ValidateSequence(spec_, r.ids, r.type_ids).ok());
-      batch.Add(r.ids, r.type_ids);
-    }
-    return ForwardPerSequence(*session_, batch);
+    return ForwardPerSequence(*session_, PackFixtureSequences(ref_, order));
   }
 
   std::vector<int> All() const {
@@ -95,7 +86,10 @@ TEST_P(FamilyReferenceTest, SpecNamesTheFamilyAndItsUsableLength) {
   EXPECT_EQ(spec_.max_positions, GetParam().max_positions);
   // The fixture's longest sequence is exactly that long; one more token is refused.
   size_t longest = 0;
-  for (const RefSequence& r : ref_) longest = std::max(longest, r.ids.size());
+  for (const RefSequence& r : ref_) {
+    EXPECT_TRUE(ValidateSequence(spec_, r.ids, r.type_ids).ok());
+    longest = std::max(longest, r.ids.size());
+  }
   EXPECT_EQ(static_cast<int>(longest), spec_.max_positions);
   std::vector<int32_t> too_long(longest + 1, 3);
   EXPECT_FALSE(ValidateSequence(spec_, too_long, {}).ok());

@@ -41,8 +41,9 @@ inline float MaxAbsDiff(std::span<const float> a, std::span<const float> b) {
   return m;
 }
 
-// The sequences of an expected.safetensors: read(file, "seq<i>.") for i = 0, 1, ... while
-// "seq<i>.ids" exists.
+// The sequences of an expected.safetensors, for i = 0, 1, ... while "seq<i>.ids" exists: a Seq
+// with ids and type_ids from "seq<i>.ids" / "seq<i>.type_ids", completed by
+// read(file, "seq<i>.", seq).
 template <typename Seq, typename Fn>
 std::vector<Seq> ReadFixtureSequences(const std::filesystem::path& path, Fn read) {
   auto f = SafetensorsFile::Open(path.string());
@@ -50,7 +51,12 @@ std::vector<Seq> ReadFixtureSequences(const std::filesystem::path& path, Fn read
   std::vector<Seq> out;
   if (!f.ok()) return out;
   for (int i = 0; (*f)->Find(absl::StrCat("seq", i, ".ids")) != nullptr; ++i) {
-    out.push_back(read(**f, absl::StrCat("seq", i, ".")));
+    const std::string p = absl::StrCat("seq", i, ".");
+    Seq seq;
+    seq.ids = ReadFixtureVector<int32_t>(**f, p + "ids");
+    seq.type_ids = ReadFixtureVector<int32_t>(**f, p + "type_ids");
+    read(**f, p, seq);
+    out.push_back(std::move(seq));
   }
   return out;
 }
@@ -65,6 +71,15 @@ inline void LoadFixtureModel(const std::filesystem::path& dir, ModelSpec& spec,
   auto s = loaded->model->CreateSession();
   ASSERT_TRUE(s.ok()) << s.status();
   session = std::move(*s);
+}
+
+// The sequences refs[order[0]], refs[order[1]], ... (members ids and type_ids) as one batch.
+template <typename Ref>
+PackedBatch PackFixtureSequences(const std::vector<Ref>& refs, const std::vector<int>& order) {
+  PackedBatch batch;
+  for (int i : order)
+    batch.Add(refs[static_cast<size_t>(i)].ids, refs[static_cast<size_t>(i)].type_ids);
+  return batch;
 }
 
 // `batch` through `session`: each sequence's rows of the last hidden state (none, and a test
