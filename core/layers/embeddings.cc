@@ -12,6 +12,12 @@ void SumRows(const float* a, const float* b, const float* c, int64_t n, float* o
   for (int64_t i = 0; i < n; ++i) out[i] = a[i] + b[i] + c[i];
 }
 
+ATTN_MULTIVERSION
+void SumRows(const float* a, const float* b, int64_t n, float* out) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) out[i] = a[i] + b[i];
+}
+
 }  // namespace
 
 void EmbeddingsForward(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
@@ -22,10 +28,30 @@ void EmbeddingsForward(std::span<const int32_t> ids, std::span<const int32_t> ty
 #pragma omp parallel for schedule(static) if (n * h >= 16384)
   for (int64_t t = 0; t < n; ++t) {
     float* row = out + t * h;
-    SumRows(tables.word + ids[static_cast<size_t>(t)] * h,
-            tables.position + positions[static_cast<size_t>(t)] * h,
-            tables.token_type + type_ids[static_cast<size_t>(t)] * h, h, row);
+    const float* word = tables.word + ids[static_cast<size_t>(t)] * h;
+    const float* position = tables.position + positions[static_cast<size_t>(t)] * h;
+    if (tables.token_type != nullptr) {
+      SumRows(word, position, tables.token_type + type_ids[static_cast<size_t>(t)] * h, h, row);
+    } else {
+      SumRows(word, position, h, row);
+    }
     LayerNormRow(row, h, tables.gamma, tables.beta, tables.eps);
+  }
+}
+
+void PositionIdsForward(std::span<const int32_t> ids, std::span<const int64_t> offsets,
+                        PositionIds scheme, int32_t padding_idx, std::vector<int32_t>& out) {
+  out.resize(ids.size());
+  for (size_t s = 0; s + 1 < offsets.size(); ++s) {
+    const auto begin = static_cast<size_t>(offsets[s]), end = static_cast<size_t>(offsets[s + 1]);
+    int32_t next = scheme == PositionIds::kFromZero ? 0 : padding_idx + 1;
+    for (size_t t = begin; t < end; ++t) {
+      if (scheme == PositionIds::kAfterPadding && ids[t] == padding_idx) {
+        out[t] = padding_idx;
+      } else {
+        out[t] = next++;
+      }
+    }
   }
 }
 

@@ -48,6 +48,11 @@ struct ModelSpec {
   // Token ids are valid in [0, vocab_size), type ids in [0, type_vocab_size).
   int vocab_size = 0;
   int type_vocab_size = 1;
+  // Whether the type ids the tokenizer produces (0/1 for a text pair) go to the model. False
+  // for families whose Hugging Face tokenizer returns no token_type_ids (RoBERTa, DistilBERT):
+  // the model then sees type 0 everywhere, as in transformers. Type ids a client sends with token
+  // ids are always checked against type_vocab_size.
+  bool tokenizer_type_ids = true;
   EmbeddingDefaults defaults;
   ModelOutputs outputs;
   // What the forward pass computes in.

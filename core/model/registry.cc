@@ -6,6 +6,8 @@
 #include "absl/strings/str_join.h"
 
 #include "core/model/bert/bert_family.h"
+#include "core/model/distilbert/distilbert_family.h"
+#include "core/model/roberta/roberta_family.h"
 
 namespace attnserve::core {
 namespace {
@@ -15,6 +17,8 @@ namespace {
 const std::vector<const ModelFamily*>& Families() {
   static const std::vector<const ModelFamily*> families = {
       &BertFamily(),
+      &RobertaFamily(),
+      &DistilBertFamily(),
   };
   return families;
 }

@@ -40,13 +40,17 @@ absl::Status ValidateSequence(const ModelSpec& spec, std::span<const int32_t> id
   }
   for (size_t i = 0; i < type_ids.size(); ++i) {
     if (type_ids[i] < 0 || type_ids[i] >= spec.type_vocab_size) {
-      return SequenceError({.kind = ErrorKind::kTypeIdOutOfRange,
-                            .value = type_ids[i],
-                            .limit = spec.type_vocab_size,
-                            .position = static_cast<int64_t>(i)},
-                           absl::StrCat("has type id ", type_ids[i], " at position ", i,
-                                        " outside [0, ", spec.type_vocab_size,
-                                        ") (type_vocab_size)"));
+      return SequenceError(
+          {.kind = ErrorKind::kTypeIdOutOfRange,
+           .value = type_ids[i],
+           .limit = spec.type_vocab_size,
+           .position = static_cast<int64_t>(i)},
+          spec.type_vocab_size == 1
+              ? absl::StrCat("has type id ", type_ids[i], " at position ", i,
+                             "; the model has no token types (type ids must "
+                             "be 0 or omitted)")
+              : absl::StrCat("has type id ", type_ids[i], " at position ", i, " outside [0, ",
+                             spec.type_vocab_size, ") (type_vocab_size)"));
     }
   }
   return absl::OkStatus();

@@ -104,7 +104,7 @@ absl::StatusOr<core::SequenceInput> PrepareInput(const v1::Input& in, const Serv
         return TooLong(static_cast<int64_t>(enc->ids.size()), max_len, "", truncate_hint);
       }
       out.ids = std::move(enc->ids);
-      out.type_ids = std::move(enc->type_ids);
+      if (model.spec.tokenizer_type_ids) out.type_ids = std::move(enc->type_ids);
       out.truncated = enc->truncated;
       break;
     }

@@ -4,8 +4,8 @@ a real Prometheus (Debian's, on 127.0.0.1) and promtool.
 
     serve_e2e.py ATTNSERVE_BIN ATTNSERVE_CLI_BIN TEST [TEST...]
 
-Tests: startup_failures, serve_and_drain, metrics_prometheus (Python stdlib only), reflection
-(Debian's python3-grpcio and python3-protobuf, and protoc).
+Tests: startup_failures, serve_and_drain, metrics_prometheus, families (Python stdlib only),
+reflection (Debian's python3-grpcio and python3-protobuf, and protoc).
 """
 import json
 import os
@@ -504,6 +504,56 @@ def security():
     shutil.rmtree(work)
     print("ok: SIGHUP reloads the keys (a bad file keeps them), no key in the log; "
           "TLS 1.0/1.1 refused, 1.2/1.3 accepted")
+
+def read_safetensors(path):
+    """{name: list of numbers} of a safetensors file (F32 / I32 only), with the stdlib."""
+    import struct
+    with open(path, "rb") as f:
+        data = f.read()
+    n = struct.unpack("<Q", data[:8])[0]
+    header = json.loads(data[8:8 + n])
+    out = {}
+    for name, t in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = t["data_offsets"]
+        raw = data[8 + n + begin:8 + n + end]
+        out[name] = list(struct.unpack("<%d%s" % (len(raw) // 4, {"F32": "f", "I32": "i"}[t["dtype"]]), raw))
+    return out
+
+
+def families():
+    """`serve --model DIR` on a RoBERTa checkpoint saved by transformers (no tokenizer: token ids
+    in), through the CLI: Info names the family and its usable length (max_position_embeddings 34
+    minus pad_token_id 1 minus 1), Embed gives transformers' vectors (committed in the fixture,
+    tests/testdata/families/generate_fixtures.py), and an id past the limit is refused."""
+    fixture = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testdata",
+                           "families", "roberta_h48_heads2")
+    expected = read_safetensors(os.path.join(fixture, "expected.safetensors"))
+    s = Server("--model", fixture, "--threads", "1")
+    info = json.loads(cli(s.port, "info").stdout)
+    if info.get("architecture") != "roberta" or info.get("max_input_length") != 32 or \
+            info.get("hidden_size") != 48:
+        fail(f"info of the roberta fixture: {info}")
+    if "(roberta" not in s.output():
+        fail("the banner does not name the family: " + s.output())
+    worst = 0.0
+    for i in (3, 6):  # sequences with pad_token_id inside, 9 and 32 tokens
+        ids = expected[f"seq{i}.ids"]
+        got = json.loads(cli(s.port, "embed", "--ids", "--pooling=mean", "--normalize=true",
+                             json.dumps(ids)).stdout)
+        want = expected[f"seq{i}.mean_normalized"]
+        if got.get("num_tokens") != len(ids) or len(got["embedding"]) != len(want):
+            fail(f"embed of sequence {i}: {got}")
+        worst = max(worst, max(abs(a - b) for a, b in zip(got["embedding"], want)))
+    if worst > 2e-5:
+        fail(f"served vectors differ from transformers by {worst}")
+    too_long = cli(s.port, "embed", "--ids", json.dumps([5] * 33), check=False)
+    if too_long.returncode == 0 or "33" not in too_long.stdout + too_long.stderr:
+        fail(f"33 ids accepted or not named: {too_long.stdout} {too_long.stderr}")
+    if s.stop() != 0:
+        fail("exit code after SIGTERM: " + s.output())
+    print(f"ok: roberta fixture served; info names it, max |diff| vs transformers {worst:.1e}")
 
 
 if __name__ == "__main__":

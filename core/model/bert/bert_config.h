@@ -1,5 +1,5 @@
 // BertConfig: the architecture hyper-parameters of a BERT encoder, as in a Hugging Face
-// config.json (BertModel keys).
+// config.json (BertModel keys; RobertaModel and its kin use the same ones).
 #ifndef ATTNSERVE_CORE_MODEL_BERT_BERT_CONFIG_H_
 #define ATTNSERVE_CORE_MODEL_BERT_BERT_CONFIG_H_
 
@@ -10,11 +10,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-#include "core/model/model_spec.h"
+#include "core/model/config_json.h"
 
 namespace attnserve::core {
-
-enum class Activation { kGeluErf, kGeluTanh, kRelu };
 
 struct BertConfig {
   int vocab_size = 0;
@@ -35,8 +33,10 @@ struct BertConfig {
   absl::Status Validate(absl::string_view source) const;
 
   // Parses config.json text. Unknown keys are ignored; a missing required key, a model_type other
-  // than bert, an unsupported hidden_act or position_embedding_type is an error naming `source`.
-  static absl::StatusOr<BertConfig> FromJson(absl::string_view json_text, absl::string_view source);
+  // than `model_type`, an unsupported hidden_act or position_embedding_type is an error naming
+  // `source`. (The RoBERTa family's configs have the same keys, under their own model_type.)
+  static absl::StatusOr<BertConfig> FromJson(absl::string_view json_text, absl::string_view source,
+                                             absl::string_view model_type = "bert");
 };
 
 }  // namespace attnserve::core

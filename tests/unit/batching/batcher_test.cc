@@ -11,10 +11,10 @@
 #include <unistd.h>
 
 #include <gmock/gmock.h>
-#include <omp.h>
 #include <gtest/gtest.h>
+#include <omp.h>
 
-#include "core/model/bert/bert_encoder.h"
+#include "core/model/bert/bert_model.h"
 #include "core/model/bert/demo_model.h"
 #include "core/util/mutex.h"
 #include "core/util/sched_slice.h"
@@ -22,10 +22,10 @@
 namespace attnserve::core {
 namespace {
 
-std::shared_ptr<const BertModel> DemoModel() {
-  static const std::shared_ptr<const BertModel> model = [] {
+std::shared_ptr<const EncoderModel> DemoModel() {
+  static const std::shared_ptr<const EncoderModel> model = [] {
     auto weights = MakeDemoWeights(DemoConfig());
-    return std::shared_ptr<const BertModel>(*BertModel::FromWeights(DemoConfig(), *weights));
+    return std::shared_ptr<const EncoderModel>(*LoadBertModel(DemoConfig(), *weights));
   }();
   return model;
 }
@@ -67,7 +67,7 @@ TEST(BatcherTest, ConcurrentJobsGetTheirOwnResultsAndAreBatchedTogether) {
   };
   std::vector<Spec> specs;
   std::mt19937 rng(7);
-  auto alone = *BertEncoder::Create(DemoModel());
+  auto alone = *DemoModel()->CreateSession();
   const Pooling poolings[] = {Pooling::kCls, Pooling::kMean, Pooling::kMax};
   for (int j = 0; j < kThreads * kJobsPerThread; ++j) {
     Spec s;

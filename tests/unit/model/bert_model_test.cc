@@ -1,11 +1,10 @@
 #include "core/model/bert/bert_model.h"
 
+#include <cmath>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <cmath>
-
-#include "core/model/bert/bert_encoder.h"
 #include "core/heads/embed_outputs.h"
 #include "core/model/bert/demo_model.h"
 #include "core/model/registry.h"
@@ -41,8 +40,8 @@ std::unique_ptr<InMemoryWeightsReader> Copy(WeightsReader& src, Fn rename) {
   return out;
 }
 
-std::vector<float> Encode(std::shared_ptr<const BertModel> model) {
-  auto enc = BertEncoder::Create(std::move(model));
+std::vector<float> Encode(std::shared_ptr<const EncoderModel> model) {
+  auto enc = model->CreateSession();
   EXPECT_TRUE(enc.ok());
   PackedBatch batch;
   batch.Add(std::vector<int32_t>{1, 5, 9, 2});
@@ -62,8 +61,8 @@ TEST(BertModelTest, AcceptsBertPrefixLegacyLayerNormNamesAndIgnoresExtras) {
   renamed->Add("bert.pooler.dense.weight", {32, 32}, std::vector<float>(32 * 32, 0.5f));
   renamed->Add("bert.embeddings.position_ids", {1, 16}, std::vector<float>(16, 0.0f));
   renamed->Add("cls.predictions.bias", {50}, std::vector<float>(50, 0.0f));
-  auto a = BertModel::FromWeights(c, *plain);
-  auto b = BertModel::FromWeights(c, *renamed);
+  auto a = LoadBertModel(c, *plain);
+  auto b = LoadBertModel(c, *renamed);
   ASSERT_TRUE(a.ok()) << a.status();
   ASSERT_TRUE(b.ok()) << b.status();
   EXPECT_EQ(Encode(std::move(*a)), Encode(std::move(*b)));
@@ -75,7 +74,7 @@ TEST(BertModelTest, MissingTensorIsNamed) {
   auto missing = Copy(*plain, [](const std::string& n) {
     return n == "encoder.layer.1.intermediate.dense.bias" ? "" : n;
   });
-  auto m = BertModel::FromWeights(c, *missing);
+  auto m = LoadBertModel(c, *missing);
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(m.status().message(),
@@ -86,7 +85,7 @@ TEST(BertModelTest, WrongShapeIsNamed) {
   BertConfig c = SmallConfig();
   auto weights = MakeDemoWeights(c);
   c.intermediate_size = 48;  // the checkpoint has 40
-  auto m = BertModel::FromWeights(c, *weights);
+  auto m = LoadBertModel(c, *weights);
   ASSERT_FALSE(m.ok());
   EXPECT_THAT(m.status().message(),
               HasSubstr("tensor 'encoder.layer.0.intermediate.dense.weight' has shape [40, 32], "
@@ -97,18 +96,19 @@ TEST(BertModelTest, InvalidConfigIsRejectedBeforeReading) {
   BertConfig c = SmallConfig();
   c.num_attention_heads = 3;
   auto weights = MakeDemoWeights(SmallConfig());
-  EXPECT_THAT(BertModel::FromWeights(c, *weights).status().message(),
+  EXPECT_THAT(LoadBertModel(c, *weights).status().message(),
               HasSubstr("does not divide hidden_size"));
 }
 
 // Sequences are validated once, against the model's spec, before they are queued (the request
 // layer, the offline commands); the forward pass trusts them (checked in debug builds only).
-TEST(BertEncoderTest, ItsSpecRejectsBadSequencesWithPosition) {
+TEST(BertSessionTest, ItsSpecRejectsBadSequencesWithPosition) {
   auto weights = MakeDemoWeights(SmallConfig());
-  auto model = BertModel::FromWeights(SmallConfig(), *weights);
+  auto model = LoadBertModel(SmallConfig(), *weights);
   ASSERT_TRUE(model.ok());
   const ModelSpec& spec = (*model)->spec();
-  auto enc = BertEncoder::Create(std::move(*model));
+  std::shared_ptr<const EncoderModel> shared = std::move(*model);
+  auto enc = shared->CreateSession();
   ASSERT_TRUE(enc.ok());
   PackedBatch batch;
   batch.Add(std::vector<int32_t>{1, 2});
@@ -172,7 +172,7 @@ TEST(BertModelTest, NonFiniteWeightIsALoadErrorNamingTheTensor) {
   std::vector<float> bias(32, 0.0f);
   bias[5] = std::nanf("");
   weights->Add("encoder.layer.1.output.dense.bias", {32}, bias);
-  auto m = BertModel::FromWeights(SmallConfig(), *weights);
+  auto m = LoadBertModel(SmallConfig(), *weights);
   ASSERT_FALSE(m.ok());
   EXPECT_THAT(m.status().message(),
               HasSubstr("tensor 'encoder.layer.1.output.dense.bias' holds nan at element 5"));
@@ -182,9 +182,10 @@ TEST(BertModelTest, NonFiniteWeightIsALoadErrorNamingTheTensor) {
 TEST(EmbedBatchTest, NonFiniteOutputIsAnErrorNotAnEmbedding) {
   auto weights = MakeDemoWeights(SmallConfig());
   weights->Add("encoder.layer.1.output.LayerNorm.weight", {32}, std::vector<float>(32, 3e38f));
-  auto model = BertModel::FromWeights(SmallConfig(), *weights);
+  auto model = LoadBertModel(SmallConfig(), *weights);
   ASSERT_TRUE(model.ok()) << model.status();
-  auto enc = BertEncoder::Create(std::move(*model));
+  std::shared_ptr<const EncoderModel> shared = std::move(*model);
+  auto enc = shared->CreateSession();
   ASSERT_TRUE(enc.ok());
   PackedBatch batch;
   batch.Add(std::vector<int32_t>{1, 2, 3});
@@ -200,8 +201,10 @@ TEST(ModelRegistryTest, UnknownModelTypeListsTheSupportedOnes) {
   auto family = FindModelFamily("gpt2", "/m/config.json");
   ASSERT_FALSE(family.ok());
   EXPECT_THAT(family.status().message(),
-              HasSubstr("/m/config.json: model_type \"gpt2\" is not supported (supported: bert)"));
-  EXPECT_THAT(SupportedModelTypes(), ::testing::Contains("bert"));
+              HasSubstr("/m/config.json: model_type \"gpt2\" is not supported (supported: bert, "
+                        "camembert, distilbert, roberta, xlm-roberta)"));
+  EXPECT_THAT(SupportedModelTypes(),
+              ::testing::ElementsAre("bert", "camembert", "distilbert", "roberta", "xlm-roberta"));
 }
 
 }  // namespace

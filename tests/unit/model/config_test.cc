@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "core/model/model_spec.h"
+
 namespace attnserve::core {
 namespace {
 

@@ -3,8 +3,6 @@
 // BertModel equations). Three configurations: hidden 96 / 3 heads / intermediate 200 with every
 // length 1..max_position_embeddings; F16 weights under "bert." + gamma/beta names; BF16 weights
 // with 8 heads of 16, tanh GELU and three token types.
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -12,11 +10,14 @@
 #include <random>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "absl/strings/str_cat.h"
 
 #include "core/heads/embed_outputs.h"
 #include "core/model/model_loader.h"
 #include "core/model/safetensors.h"
+#include "tests/unit/model/reference_fixture.h"
 
 namespace attnserve::core {
 namespace {
@@ -28,69 +29,31 @@ struct RefSequence {
   std::vector<float> hidden, cls, mean, max, mean_normalized, mean_dims16_normalized;
 };
 
-template <typename T>
-std::vector<T> ReadVector(const SafetensorsFile& f, const std::string& name) {
-  const StTensor* t = f.Find(name);
-  EXPECT_NE(t, nullptr) << name;
-  if (t == nullptr) return {};
-  std::vector<T> v((t->end - t->begin) / sizeof(T));
-  std::memcpy(v.data(), t->data, t->end - t->begin);
-  return v;
-}
-
 std::vector<RefSequence> ReadExpected(const fs::path& dir) {
-  auto f = SafetensorsFile::Open((dir / "expected.safetensors").string());
-  EXPECT_TRUE(f.ok()) << f.status();
-  std::vector<RefSequence> out;
-  for (int i = 0; (*f)->Find(absl::StrCat("seq", i, ".ids")) != nullptr; ++i) {
-    const std::string p = absl::StrCat("seq", i, ".");
-    RefSequence s;
-    s.ids = ReadVector<int32_t>(**f, p + "ids");
-    s.type_ids = ReadVector<int32_t>(**f, p + "type_ids");
-    s.hidden = ReadVector<float>(**f, p + "last_hidden_state");
-    s.cls = ReadVector<float>(**f, p + "cls");
-    s.mean = ReadVector<float>(**f, p + "mean");
-    s.max = ReadVector<float>(**f, p + "max");
-    s.mean_normalized = ReadVector<float>(**f, p + "mean_normalized");
-    s.mean_dims16_normalized = ReadVector<float>(**f, p + "mean_dims16_normalized");
-    out.push_back(std::move(s));
-  }
-  return out;
-}
-
-float MaxAbsDiff(std::span<const float> a, std::span<const float> b) {
-  EXPECT_EQ(a.size(), b.size());
-  float m = 0.0f;
-  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) m = std::max(m, std::abs(a[i] - b[i]));
-  return m;
+  return ReadFixtureSequences<RefSequence>(
+      dir / "expected.safetensors",
+      [](const SafetensorsFile& f, const std::string& p, RefSequence& s) {
+        s.hidden = ReadFixtureVector<float>(f, p + "last_hidden_state");
+        s.cls = ReadFixtureVector<float>(f, p + "cls");
+        s.mean = ReadFixtureVector<float>(f, p + "mean");
+        s.max = ReadFixtureVector<float>(f, p + "max");
+        s.mean_normalized = ReadFixtureVector<float>(f, p + "mean_normalized");
+        s.mean_dims16_normalized = ReadFixtureVector<float>(f, p + "mean_dims16_normalized");
+      });
 }
 
 class EncoderReferenceTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     const fs::path dir = fs::path(ATTNSERVE_TESTDATA_DIR) / "encoder" / GetParam();
-    auto loaded = LoadModel(dir.string());
-    ASSERT_TRUE(loaded.ok()) << loaded.status();
-    spec_ = loaded->spec();
-    auto enc = loaded->model->CreateSession();
-    ASSERT_TRUE(enc.ok()) << enc.status();
-    encoder_ = std::move(*enc);
+    ASSERT_NO_FATAL_FAILURE(LoadFixtureModel(dir, spec_, encoder_));
     ref_ = ReadExpected(dir);
     ASSERT_FALSE(ref_.empty());
   }
 
   // Last hidden state of each sequence of `order`, run as one packed batch.
   std::vector<std::vector<float>> RunBatch(const std::vector<int>& order) {
-    PackedBatch batch;
-    for (int i : order) batch.Add(ref_[static_cast<size_t>(i)].ids, ref_[static_cast<size_t>(i)].type_ids);
-    auto out = encoder_->Forward(batch);
-    EXPECT_TRUE(out.ok()) << out.status();
-    std::vector<std::vector<float>> per_seq;
-    for (int s = 0; s < batch.num_sequences(); ++s) {
-      const float* first = out->data() + batch.begin(s) * spec_.hidden_size;
-      per_seq.emplace_back(first, first + batch.length(s) * spec_.hidden_size);
-    }
-    return per_seq;
+    return ForwardPerSequence(*encoder_, PackFixtureSequences(ref_, order));
   }
 
   ModelSpec spec_;

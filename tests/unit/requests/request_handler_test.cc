@@ -1,8 +1,6 @@
 // The front-end-independent request layer on its own: no gRPC, a real batcher on the demo model.
 #include "server/requests/request_handler.h"
 
-#include <pthread.h>
-
 #include <memory>
 #include <string>
 #include <thread>
@@ -11,10 +9,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
+#include <pthread.h>
 
 #include "core/model/model_loader.h"
 #include "core/util/error_detail.h"
 #include "core/util/mutex.h"
+#include "server/requests/embed_request.h"
 
 namespace attnserve {
 namespace {
@@ -313,6 +313,32 @@ TEST_F(RequestHandlerTest, DrainRefusalsAreHeldUntilReleasedAndOthersAnsweredAtO
   EXPECT_EQ(answered.size(), 3u);
   handler_->ReleaseRefusals();
   EXPECT_EQ(answered.size(), RequestHandler::kMaxHeldRefusals + 3);
+}
+
+// A text pair's type ids (0 then 1, from the tokenizer's template) reach only a model whose
+// family takes them from the tokenizer (BERT); RoBERTa's and DistilBERT's Hugging Face tokenizers
+// return no token_type_ids, so those models see type 0, as in transformers.
+TEST(PrepareInputTest, TokenizerTypeIdsReachOnlyFamiliesThatTakeThem) {
+  auto loaded = core::LoadModel("demo");
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ServingModel model{loaded->name, loaded->spec(), loaded->tokenizer};
+  ASSERT_TRUE(model.spec.tokenizer_type_ids);
+  v1::Input in;
+  in.set_text("hello world");
+  in.set_text_pair("the fox");
+  RequestLimits limits;
+  limits.max_input_length = 64;
+  auto bert =
+      PrepareInput(in, model, limits, /*truncate=*/false, core::TruncationDirection::kRight);
+  ASSERT_TRUE(bert.ok()) << bert.status();
+  EXPECT_EQ(bert->type_ids.size(), bert->ids.size());
+  EXPECT_EQ(bert->type_ids.back(), 1);
+  model.spec.tokenizer_type_ids = false;
+  auto other =
+      PrepareInput(in, model, limits, /*truncate=*/false, core::TruncationDirection::kRight);
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_EQ(other->ids, bert->ids);
+  EXPECT_TRUE(other->type_ids.empty());
 }
 
 }  // namespace

@@ -1,0 +1,150 @@
+// The families beside BERT, at their edges: how RoBERTa numbers positions, what each config
+// refuses, how the loader reports a model_type no family serves, and what happens to type ids
+// for families without token types. (Their numbers against transformers are in
+// family_reference_test.cc.)
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "core/layers/embeddings.h"
+#include "core/model/model_loader.h"
+#include "core/model/registry.h"
+#include "core/model/validate.h"
+
+namespace attnserve::core {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+const fs::path kFixtures = fs::path(ATTNSERVE_TESTDATA_DIR) / "families";
+
+std::string ReadText(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+absl::StatusOr<std::unique_ptr<FamilyConfig>> Parse(const std::string& json) {
+  auto type = ConfigModelType(json, "c.json");
+  if (!type.ok()) return type.status();
+  auto family = FindModelFamily(*type, "c.json");
+  if (!family.ok()) return family.status();
+  return (*family)->ParseConfig(json, "c.json");
+}
+
+TEST(PositionIdsTest, FromZeroRestartsAtEverySequence) {
+  const std::vector<int32_t> ids = {5, 6, 7, 0, 8};
+  const std::vector<int64_t> offsets = {0, 3, 5};
+  std::vector<int32_t> pos;
+  PositionIdsForward(ids, offsets, PositionIds::kFromZero, /*padding_idx=*/0, pos);
+  EXPECT_EQ(pos, (std::vector<int32_t>{0, 1, 2, 0, 1}));
+}
+
+// transformers' create_position_ids_from_input_ids: cumsum(ids != pad) * (ids != pad) + pad.
+TEST(PositionIdsTest, AfterPaddingSkipsPadTokensInsideASequenceAsTransformersDoes) {
+  const std::vector<int32_t> ids = {0, 9, 1, 9, 2, /*next*/ 0, 1, 1, 2};
+  const std::vector<int64_t> offsets = {0, 5, 9};
+  std::vector<int32_t> pos;
+  PositionIdsForward(ids, offsets, PositionIds::kAfterPadding, /*padding_idx=*/1, pos);
+  EXPECT_EQ(pos, (std::vector<int32_t>{2, 3, 1, 4, 5, 2, 1, 1, 3}));
+}
+
+TEST(RobertaFamilyTest, ServesItsThreeModelTypesWithFairseqLengthAndNoTokenizerTypeIds) {
+  const std::string base = ReadText(kFixtures / "roberta_h48_heads2" / "config.json");
+  for (const std::string type : {"roberta", "xlm-roberta", "camembert"}) {
+    std::string json = base;
+    json.replace(json.find("\"roberta\""), 9, "\"" + type + "\"");
+    auto c = Parse(json);
+    ASSERT_TRUE(c.ok()) << type << ": " << c.status();
+    EXPECT_EQ((*c)->spec.architecture, type);
+    EXPECT_EQ((*c)->spec.max_positions, 34 - 1 - 1);  // max_position_embeddings 34, pad 1
+    EXPECT_EQ((*c)->spec.defaults.max_seq_length, 32);
+    EXPECT_EQ((*c)->spec.type_vocab_size, 1);
+    EXPECT_FALSE((*c)->spec.tokenizer_type_ids);
+  }
+}
+
+TEST(RobertaFamilyTest, TableWithNoRoomAfterThePaddingIndexIsAConfigError) {
+  const std::string json =
+      R"({"model_type": "roberta", "vocab_size": 10, "hidden_size": 8, "num_hidden_layers": 1,
+          "num_attention_heads": 2, "intermediate_size": 8, "max_position_embeddings": 2,
+          "pad_token_id": 1})";
+  EXPECT_THAT(Parse(json).status().message(),
+              HasSubstr("c.json: max_position_embeddings (2) leaves no position for a token"));
+}
+
+TEST(DistilBertFamilyTest, ReadsItsOwnKeysAndHasNoTokenTypes) {
+  auto c = Parse(ReadText(kFixtures / "distilbert_h48_heads2" / "config.json"));
+  ASSERT_TRUE(c.ok()) << c.status();
+  const ModelSpec& spec = (*c)->spec;
+  EXPECT_EQ(spec.architecture, "distilbert");
+  EXPECT_EQ(spec.hidden_size, 48);
+  EXPECT_EQ(spec.num_heads, 2);
+  EXPECT_EQ(spec.num_layers, 3);
+  EXPECT_EQ(spec.intermediate_size, 90);
+  EXPECT_EQ(spec.max_positions, 32);
+  EXPECT_FALSE(spec.tokenizer_type_ids);
+  // A client's type ids: zeros are harmless, anything else is refused, saying why.
+  const std::vector<int32_t> ids = {5, 6, 7};
+  EXPECT_TRUE(ValidateSequence(spec, ids, std::vector<int32_t>{0, 0, 0}).ok());
+  EXPECT_THAT(ValidateSequence(spec, ids, std::vector<int32_t>{0, 1, 1}).message(),
+              HasSubstr("has type id 1 at position 1; the model has no token types (type ids "
+                        "must be 0 or omitted)"));
+}
+
+TEST(DistilBertFamilyTest, RefusesSinusoidalPositionsAndBadSizesNamingTheKey) {
+  std::string json = ReadText(kFixtures / "distilbert_h48_heads2" / "config.json");
+  std::string sinusoidal = json;
+  sinusoidal.replace(sinusoidal.find("\"sinusoidal_pos_embds\": false"), 29,
+                     "\"sinusoidal_pos_embds\": true");
+  EXPECT_THAT(Parse(sinusoidal).status().message(),
+              HasSubstr("c.json: sinusoidal_pos_embds=true is not supported"));
+  std::string heads = json;
+  heads.replace(heads.find("\"n_heads\": 2"), 12, "\"n_heads\": 5");
+  EXPECT_THAT(Parse(heads).status().message(),
+              HasSubstr("c.json: n_heads (5) does not divide dim (48)"));
+  std::string act = json;
+  act.replace(act.find("\"activation\": \"gelu\""), 20, "\"activation\": \"swish\"");
+  EXPECT_THAT(Parse(act).status().message(), HasSubstr("activation 'swish' is not supported"));
+}
+
+// The loader fails at startup (LoadModel is what `serve` calls before listening) and the message
+// lists every model_type that is served.
+TEST(ModelLoaderFamilyTest, UnsupportedModelTypeIsALoadErrorListingTheSupportedOnes) {
+  const fs::path dir = fs::path(::testing::TempDir()) / "attnserve_unsupported_model_type";
+  fs::remove_all(dir);
+  fs::copy(kFixtures / "roberta_h48_heads2", dir);
+  std::string json = ReadText(dir / "config.json");
+  json.replace(json.find("\"roberta\""), 9, "\"mpnet\"");
+  std::ofstream(dir / "config.json", std::ios::trunc) << json;
+  auto m = LoadModel(dir.string());
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(m.status().message(),
+              HasSubstr((dir / "config.json").string() +
+                        ": model_type \"mpnet\" is not supported (supported: bert, camembert, "
+                        "distilbert, roberta, xlm-roberta)"));
+  fs::remove_all(dir);
+}
+
+TEST(ModelLoaderFamilyTest, PrefixedCheckpointWithoutATensorNamesItAndTheSpellingsTried) {
+  const fs::path dir = fs::path(ATTNSERVE_TESTDATA_DIR) / "families" / "roberta_h48_heads2";
+  auto family = FindModelFamily("roberta", "c.json");
+  ASSERT_TRUE(family.ok());
+  auto c = (*family)->ParseConfig(ReadText(dir / "config.json"), "c.json");
+  ASSERT_TRUE(c.ok());
+  InMemoryWeightsReader empty("mem");
+  auto m = (*family)->Build(**c, (*c)->spec, empty);
+  ASSERT_FALSE(m.ok());
+  EXPECT_THAT(m.status().message(),
+              HasSubstr("mem: missing tensor 'embeddings.word_embeddings.weight' (looked for "
+                        "'embeddings.word_embeddings.weight', "
+                        "'roberta.embeddings.word_embeddings.weight')"));
+}
+
+}  // namespace
+}  // namespace attnserve::core
