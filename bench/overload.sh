@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Overload (issue 15, item 7): open loop at FACTOR x capacity (default 4) against `attnserve
-# serve` in three configurations, alternating ROUNDS times: "default" (small requests prepared on
+# serve` in three configurations, alternating ROUNDS times: "default" (--inline-prepare-bytes 4096: small requests prepared on
 # the gRPC thread that took them in), "slice" (plus --serving-slice-us 100: a short scheduler slice
 # for the serving threads) and "pool" (--inline-prepare-bytes 0: every request through the
 # tokenization pool, as before item 7), under `flock /tmp/bench.lock`. Prints, per run, the refusal tail
@@ -48,8 +48,8 @@ echo "|---|---|---|---|---|---|---|---|"
 for round in $(seq "$ROUNDS"); do
   for variant in default slice pool; do
     case $variant in
-      default) start_server ;;
-      slice) start_server --serving-slice-us 100 ;;
+      default) start_server --inline-prepare-bytes 4096 ;;
+      slice) start_server --inline-prepare-bytes 4096 --serving-slice-us 100 ;;
       pool) start_server --inline-prepare-bytes 0 ;;
     esac
     load --rate "$RATE" --lengths "$LENGTHS" > "$OUT/$variant.json"

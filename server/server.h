@@ -40,7 +40,7 @@ struct ServerOptions {
   int tokenizer_threads = 2;       // threads that parse, validate and tokenize requests
   // Requests up to this size (bytes) are prepared on the gRPC thread that took them in
   // (RequestOptions::inline_prepare_bytes); 0 = all on the tokenization threads.
-  int inline_prepare_bytes = 4096;
+  int inline_prepare_bytes = 0;
   // Scheduler slice (Linux 6.12+ EEVDF; older kernels ignore it) of the serving threads started
   // by Start (gRPC, tokenization, responder), which also applies to the calling thread; the
   // compute keeps the kernel's default. Zero = leave the slices alone (default: on a machine

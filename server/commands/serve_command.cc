@@ -59,9 +59,10 @@ ABSL_FLAG(int, max_input_length, 0,
           "tokens per input incl. special tokens; 0 = the model's max_seq_length");
 ABSL_FLAG(int, tokenizer_threads, 2,
           "threads that parse, validate and tokenize requests (off the gRPC threads)");
-ABSL_FLAG(int, inline_prepare_bytes, 4096,
+ABSL_FLAG(int, inline_prepare_bytes, 0,
           "requests up to this many bytes are prepared on the gRPC thread that took them in "
-          "(a full queue's refusal then needs no other thread); 0 = all on the tokenizer threads");
+          "(a full queue's refusal then needs no other thread; experimental, e.g. 4096); 0 = all on "
+          "the tokenizer threads");
 ABSL_FLAG(int, serving_slice_us, 0,
           "scheduler slice of the threads that take calls in and answer them (Linux 6.12+; the "
           "compute keeps the default): they preempt a running batch at once; 0 = kernel default");

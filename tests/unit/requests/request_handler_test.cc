@@ -183,7 +183,9 @@ TEST_F(RequestHandlerTest, SmallRequestFindingTheQueueFullIsRefusedBeforeEmbedRe
   core::BatchingOptions batching;
   batching.max_queued_tokens = 1000;
   batching.max_queue_delay = absl::Seconds(60);  // nothing leaves the queue until Shutdown
-  Start(RequestOptions{}, batching);
+  RequestOptions inline_small;
+  inline_small.inline_prepare_bytes = 4096;
+  Start(inline_small, batching);
   const std::string self = ThreadName();
   const std::thread::id caller = std::this_thread::get_id();
   struct Call {
