@@ -57,7 +57,7 @@ absl::StatusOr<std::unique_ptr<Regex>> GetPattern(const json& obj, const char* k
   absl::StatusOr<std::unique_ptr<Regex>> re =
       literal ? Regex::Literal(text, at) : Regex::Compile(text, at);
   if (!re.ok()) return re.status();
-  if (!empty_ok && (text.empty() || (*re)->CanMatchEmpty())) {
+  if (!empty_ok && (*re)->CanMatchEmpty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(at, ": '", text, "' can match the empty string; not supported here"));
   }

@@ -1,6 +1,5 @@
 #include "core/tokenizer/normalizers/simple_normalizers.h"
 
-#include <algorithm>
 #include <utility>
 
 #include <nlohmann/json.hpp>
