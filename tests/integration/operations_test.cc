@@ -126,7 +126,21 @@ TEST_F(ServerTest, DeadlineStormCountersMatchWhatClientsSaw) {
   EXPECT_GT(client_codes["DEADLINE_EXCEEDED"], 0);  // the storm happened
   EXPECT_EQ(server_codes.count("CANCELLED"), 0u);
   EXPECT_EQ(server_codes.count("INVALID_ARGUMENT"), 0u);
-  EXPECT_EQ(server_codes, client_codes);
+  // One race is not the server's to settle: an OK answer sent just before the deadline can
+  // still be on its way when the client's deadline timer fires. Such calls are OK on the server
+  // and DEADLINE_EXCEEDED on the client; allow a few, and nothing else.
+  std::map<std::string, double> server = server_codes;
+  std::map<std::string, double> client = client_codes;
+  for (const char* code : {"OK", "DEADLINE_EXCEEDED"}) {  // listed in both, if only as zero
+    server[code] += 0;
+    client[code] += 0;
+  }
+  const double crossed = client["DEADLINE_EXCEEDED"] - server["DEADLINE_EXCEEDED"];
+  EXPECT_GE(crossed, 0);
+  EXPECT_LE(crossed, 3);
+  client["DEADLINE_EXCEEDED"] -= crossed;
+  client["OK"] += crossed;
+  EXPECT_EQ(server, client);
 }
 
 TEST_F(ServerTest, DrainFinishesInFlightCallsAndRefusesNewOnes) {
