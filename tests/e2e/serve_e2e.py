@@ -5,7 +5,8 @@ a real Prometheus (Debian's, on 127.0.0.1) and promtool.
     serve_e2e.py ATTNSERVE_BIN ATTNSERVE_CLI_BIN TEST [TEST...]
 
 Tests: startup_failures, serve_and_drain, metrics_prometheus, families (Python stdlib only),
-reflection (Debian's python3-grpcio and python3-protobuf, and protoc).
+reflection (Debian's python3-grpcio and python3-protobuf, and protoc), ghz (the ghz load
+generator of scripts/install-tools.sh).
 """
 import json
 import os
@@ -554,6 +555,101 @@ def families():
     if s.stop() != 0:
         fail("exit code after SIGTERM: " + s.output())
     print(f"ok: roberta fixture served; info names it, max |diff| vs transformers {worst:.1e}")
+
+
+SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def embed_codes(metrics_port):
+    """attnserve_requests_total{rpc="Embed"} by code, from the server's own /metrics."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics",
+                                  timeout=10).read().decode()
+    codes = {}
+    for line in text.splitlines():
+        m = re.match(r'attnserve_requests_total\{([^}]*)\} (\S+)$', line)
+        if not m:
+            continue
+        labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
+        if labels.get("rpc") == "Embed" and float(m.group(2)) > 0:
+            codes[labels["code"]] = int(float(m.group(2)))
+    return codes
+
+
+def ghz_codes(report):
+    """ghz's statusCodeDistribution (Go's names: DeadlineExceeded) in gRPC's: DEADLINE_EXCEEDED."""
+    return {re.sub(r"(?<=[a-z])([A-Z])", r"_\1", k).upper(): v
+            for k, v in report.get("statusCodeDistribution", {}).items()}
+
+
+def p99_ms(report):
+    return next(d["latency"] for d in report["latencyDistribution"] if d["percentage"] == 99) / 1e6
+
+
+def ghz():
+    """A load generator nobody here wrote (ghz, Go, pinned in scripts/install-tools.sh) against
+    the real server: every call answered, and the server's counters agree with what ghz saw,
+    first under plain load, then in a deadline storm."""
+    tools = subprocess.run([os.path.join(SRC, "scripts", "install-tools.sh"), "--check"],
+                           capture_output=True, text=True)
+    if tools.returncode != 0:
+        fail("ghz is missing; run scripts/install-tools.sh: " + tools.stderr.strip())
+    ghz_bin = os.path.join(tools.stdout.strip(), "ghz")
+    s = Server("--threads", "2")
+
+    def run(calls, concurrency, timeout, data):
+        before = embed_codes(s.metrics_port)
+        r = subprocess.run(
+            [ghz_bin, "--insecure", "--proto",
+             os.path.join(SRC, "proto", "attnserve", "v1", "attnserve.proto"),
+             "--import-paths", os.path.join(SRC, "proto"),
+             "--call", "attnserve.v1.Embedder/Embed", "-d", json.dumps(data),
+             "-n", str(calls), "-c", str(concurrency), "--connections", "2",
+             "--timeout", timeout, "--format", "json", f"127.0.0.1:{s.port}"],
+            capture_output=True, text=True, timeout=240)
+        if r.returncode != 0 and not r.stdout.startswith("{"):
+            fail(f"ghz exit {r.returncode}: {r.stderr}")
+        report = json.loads(r.stdout)
+        # The server may still be finishing calls ghz already gave up on.
+        for _ in range(100):
+            after = embed_codes(s.metrics_port)
+            if sum(after.values()) - sum(before.values()) >= calls:
+                break
+            time.sleep(0.05)
+        server = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+        return report, ghz_codes(report), {k: v for k, v in server.items() if v}
+
+    short = {"inputs": [{"text": "ghz says hello to attnserve"}, {"text": "a second input"}]}
+    report, seen, server = run(2000, 16, "10s", short)
+    if report.get("count") != 2000 or seen != {"OK": 2000} or server != {"OK": 2000}:
+        fail(f"plain load: ghz {seen} (count {report.get('count')}), server counted {server}; "
+             f"errors {report.get('errorDistribution')}")
+    print(f"ok: ghz 2000 calls x 16 concurrent: all OK, {report['rps']:.0f} calls/s, "
+          f"p99 {p99_ms(report):.1f} ms; server counted 2000 OK")
+
+    long = {"inputs": [{"text": " ".join(["deadline"] * 600)}] * 4, "truncate": True}
+    report, seen, server = run(600, 32, "15ms", long)
+    if not seen.get("DEADLINE_EXCEEDED"):
+        fail(f"no deadline storm happened: ghz saw {seen}")
+    # The server cannot know ghz's clock: its deadline runs from when it read the call's headers
+    # (grpc-timeout is relative), later than ghz's when the call waited in ghz or in the
+    # server's I/O threads (2 cores shared with the compute). An answer the server sent inside
+    # that gap is what it counted, where ghz saw DEADLINE_EXCEEDED; and a call that died before
+    # gRPC handed it to attnserve was never the server's to count. So every code but
+    # DEADLINE_EXCEEDED may be counted more often by the server than ghz saw it, the server's
+    # total may be lower, and the difference is exactly ghz's extra DEADLINE_EXCEEDED. Nothing
+    # else may differ, and no request here is invalid or cancelled.
+    late = {k: v - seen.get(k, 0) for k, v in server.items() if k != "DEADLINE_EXCEEDED"}
+    unseen = sum(seen.values()) - sum(server.values())
+    crossed = seen["DEADLINE_EXCEEDED"] - server.get("DEADLINE_EXCEEDED", 0)
+    if (unseen < 0 or any(v < 0 for v in late.values()) or
+            sum(late.values()) + unseen != crossed or "INVALID_ARGUMENT" in server or
+            "CANCELLED" in server or any(k not in server for k in seen)):
+        fail(f"deadline storm: ghz saw {seen}, the server counted {server}")
+    print(f"ok: ghz deadline storm (600 calls, 15 ms): ghz {seen}, server {server}; of ghz's "
+          f"DEADLINE_EXCEEDED, {sum(late.values())} were answered inside the clock gap "
+          f"({late}) and {unseen} never reached attnserve")
+    if s.stop() != 0:
+        fail("exit code after SIGTERM: " + s.output())
 
 
 if __name__ == "__main__":
