@@ -10,6 +10,10 @@ namespace attnserve::core {
 
 enum class TruncationDirection { kRight, kLeft };
 
+// How a pair is cut to the maximum length: tokenizer.json's truncation.strategy (Hugging Face's
+// TruncationStrategy). LongestFirst when the file has no truncation.
+enum class TruncationStrategy { kLongestFirst, kOnlyFirst, kOnlySecond };
+
 // Per-call options of Tokenizer::Encode.
 struct TokenizeOptions {
   // Add the template's special tokens ([CLS] ... [SEP], [CLS] A [SEP] B [SEP]).
@@ -17,7 +21,8 @@ struct TokenizeOptions {
   // Longest result in tokens, special tokens included; 0 = no limit.
   int max_length = 0;
   // false: a result longer than max_length is InvalidArgument "has N tokens; the maximum is M".
-  // true: cut to max_length (pairs: longest first, as Hugging Face) and set Encoding::truncated.
+  // true: cut to max_length (pairs: by the tokenizer's TruncationStrategy, as Hugging Face) and
+  // set Encoding::truncated.
   bool truncate = false;
   TruncationDirection direction = TruncationDirection::kRight;
   // Fill Encoding::tokens (costs one string per token).

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+
 #include "core/tokenizer/encoding.h"
 
 namespace attnserve::core {
@@ -35,6 +37,13 @@ struct TokenSequence {
 // both must be cut, the first gets budget/2 (the longer one the extra token of an odd budget).
 void TruncateLongestFirst(TokenSequence& a, TokenSequence* b, size_t budget,
                           TruncationDirection direction);
+
+// Cuts `a` and `b` (when not null) to `budget` tokens in all by `strategy`, as Hugging Face's
+// truncate_encodings. OnlyFirst / OnlySecond cut only that input, and fail as Hugging Face does
+// (InvalidArgument; the message says why and is meant to follow "has N tokens; the maximum is M")
+// when it is missing or too short to lose enough tokens and keep at least one.
+absl::Status Truncate(TokenSequence& a, TokenSequence* b, size_t budget,
+                      TruncationStrategy strategy, TruncationDirection direction);
 
 }  // namespace attnserve::core
 

@@ -223,8 +223,12 @@ absl::StatusOr<Encoding> Tokenizer::Encode(absl::string_view text, const absl::s
                                                      " tokens: the template alone adds ", specials,
                                                      " special tokens"));
     }
-    TruncateLongestFirst(seq[0], pair != nullptr ? &seq[1] : nullptr, max_length - specials,
-                         options.direction);
+    if (absl::Status s = Truncate(seq[0], pair != nullptr ? &seq[1] : nullptr,
+                                  max_length - specials, truncation_strategy_, options.direction);
+        !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("has ", total, " tokens; the maximum is ", max_length, ", ", s.message()));
+    }
     out.truncated = true;
   }
 

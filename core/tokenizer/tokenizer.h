@@ -146,6 +146,8 @@ class Tokenizer {
   // IdToToken gives the added token, as it always did.
   std::vector<std::pair<int32_t, std::string>> added_over_empty_;
   int model_max_length_ = 0;
+  // tokenizer.json's truncation.strategy; the requests choose the length and the direction.
+  TruncationStrategy truncation_strategy_ = TruncationStrategy::kLongestFirst;
   std::string source_;
 };
 

@@ -247,13 +247,26 @@ absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromTokenizerJson(
     }
   }
 
-  // truncation / padding: the per-request TokenizeOptions decide; a file that asks for a
-  // truncation we could not reproduce (stride, another strategy) is rejected.
+  // truncation / padding: the per-request TokenizeOptions decide the length and the direction;
+  // the file's strategy says how a pair is cut. A stride shapes only the overflowing encodings,
+  // which attnserve never returns: the ids are the same with any stride.
   if (const auto it = j.find("truncation"); it != j.end() && !it->is_null()) {
-    if (!it->is_object() || it->value("stride", 0) != 0 ||
-        it->value("strategy", "LongestFirst") != "LongestFirst") {
+    if (!it->is_object()) {
+      return Err(source, absl::StrCat("truncation ", it->dump(), " is not an object"));
+    }
+    std::string name = "LongestFirst";
+    if (const auto s = it->find("strategy"); s != it->end() && !s->is_null()) {
+      name = s->is_string() ? s->get<std::string>() : s->dump();
+    }
+    if (name == "LongestFirst") {
+      t->truncation_strategy_ = TruncationStrategy::kLongestFirst;
+    } else if (name == "OnlyFirst") {
+      t->truncation_strategy_ = TruncationStrategy::kOnlyFirst;
+    } else if (name == "OnlySecond") {
+      t->truncation_strategy_ = TruncationStrategy::kOnlySecond;
+    } else {
       return Err(source, absl::StrCat("truncation ", it->dump(),
-                                      " is not supported (only LongestFirst without stride)"));
+                                      ": strategy must be LongestFirst, OnlyFirst or OnlySecond"));
     }
   }
 

@@ -1,7 +1,9 @@
 #include "core/tokenizer/tokenizer.h"
 
 #include <atomic>
+#include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -523,15 +525,89 @@ INSTANTIATE_TEST_SUITE_P(
                 "is used twice"},
         BadFile{"model_option", [](json& j) { j["model"]["fuse_unk"] = true; },
                 "model: unsupported option 'fuse_unk'"},
-        BadFile{
-            "stride",
-            [](json& j) {
-              j["truncation"] = {{"max_length", 512}, {"stride", 16}, {"strategy", "LongestFirst"}};
-            },
-            "truncation"},
+        BadFile{"truncation_strategy",
+                 [](json& j) {
+                   j["truncation"] = {{"max_length", 512}, {"stride", 0}, {"strategy", "Middle"}};
+                 },
+                 "strategy must be LongestFirst, OnlyFirst or OnlySecond"},
         BadFile{"max_chars", [](json& j) { j["model"]["max_input_chars_per_word"] = 0; },
                 "max_input_chars_per_word must be a positive integer"}),
     [](const ::testing::TestParamInfo<BadFile>& p) { return p.param.name; });
+
+// Every strategy of tokenizer.json's truncation, both directions, a stride: the ids Hugging Face
+// tokenizers gives, or a refusal where it refuses (tests/testdata/tokenizer/truncation).
+TEST(TruncationStrategyTest, SameIdsOrSameRefusalsAsHuggingFace) {
+  const json fixture = json::parse(ReadTestFile(std::filesystem::path(ATTNSERVE_TESTDATA_DIR) /
+                                                "tokenizer" / "truncation" / "truncation.json"));
+  const json base = UncasedJson();
+  std::map<std::string, std::unique_ptr<Tokenizer>> by_setting;
+  int compared = 0, refused = 0, panics = 0;
+  for (const json& c : fixture["cases"]) {
+    const std::string strategy = c["strategy"] == "longest_first" ? "LongestFirst"
+                                 : c["strategy"] == "only_first"  ? "OnlyFirst"
+                                                                  : "OnlySecond";
+    const std::string key = absl::StrCat(strategy, "/", c["stride"].get<int>());
+    auto& t = by_setting[key];
+    if (t == nullptr) {
+      json j = base;
+      j["truncation"] = {{"direction", "Right"}, {"max_length", 512},
+                         {"strategy", strategy}, {"stride", c["stride"]}};
+      t = FromJson(j);
+      ASSERT_NE(t, nullptr);
+    }
+    TokenizeOptions o;
+    o.truncate = true;
+    o.max_length = c["max_length"].get<int>();
+    o.direction = c["direction"] == "left" ? TruncationDirection::kLeft : TruncationDirection::kRight;
+    const std::string text = c["text"].get<std::string>();
+    const std::string pair = c["pair"].is_null() ? "" : c["pair"].get<std::string>();
+    const absl::string_view pair_view = pair;
+    absl::StatusOr<Encoding> e = t->Encode(text, c["pair"].is_null() ? nullptr : &pair_view, o);
+    const std::string what = c.dump();
+    if (c.contains("panic")) {  // the crate panics on a stride; ours changes nothing
+      ++panics;
+      EXPECT_TRUE(e.ok()) << what << ": " << e.status();
+      continue;
+    }
+    if (c.contains("error")) {
+      ++refused;
+      ASSERT_FALSE(e.ok()) << what;
+      EXPECT_EQ(e.status().code(), absl::StatusCode::kInvalidArgument) << what;
+      EXPECT_THAT(std::string(e.status().message()),
+                  HasSubstr(absl::StrCat("the maximum is ", o.max_length)))
+          << what;
+      continue;
+    }
+    ++compared;
+    ASSERT_TRUE(e.ok()) << what << ": " << e.status();
+    EXPECT_EQ(e->ids, c["ids"].get<std::vector<int32_t>>()) << what;
+    EXPECT_EQ(e->type_ids, c["type_ids"].get<std::vector<int32_t>>()) << what;
+  }
+  EXPECT_GT(compared, 400);
+  EXPECT_GT(refused, 50);
+  EXPECT_GT(panics, 0);
+}
+
+TEST(TruncationStrategyTest, RefusalsSayWhichInputCannotBeCut) {
+  json j = UncasedJson();
+  j["truncation"] = {{"max_length", 512}, {"strategy", "OnlySecond"}, {"stride", 0}};
+  auto t = FromJson(j);
+  ASSERT_NE(t, nullptr);
+  TokenizeOptions o;
+  o.truncate = true;
+  o.max_length = 4;
+  absl::StatusOr<Encoding> e = t->Encode("one two three four", nullptr, o);
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(std::string(e.status().message()),
+            "has 6 tokens; the maximum is 4, and the tokenizer truncates only the second input of "
+            "a pair (OnlySecond), which this input does not have");
+  const absl::string_view pair = "a b";
+  e = t->Encode("one two three four", &pair, o);
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(std::string(e.status().message()),
+            "has 9 tokens; the maximum is 4, and the tokenizer truncates only the second input "
+            "(OnlySecond), whose 2 tokens cannot lose 5 and keep one");
+}
 
 TEST(TokenizerTest, MalformedJsonIsALoadError) {
   auto t = Tokenizer::FromTokenizerJson("{\"model\": ", "x.json");
