@@ -104,6 +104,13 @@ CONFIGS = [
                  norm_bias=True, attention_bias=True, mlp_bias=True, norm_eps=1e-6,
                  global_rope_theta=1000.0, local_rope_theta=100.0, pad_token_id=0,
                  bos_token_id=1, eos_token_id=2, cls_token_id=1, sep_token_id=2)),
+    # Sequences of up to 160 tokens: several of the C++ side's 64-row query blocks under a
+    # +-8-token window.
+    dict(name="modernbert_h32_heads2_w16_len160", cls=ModernBertModel, config=ModernBertConfig,
+         kw=dict(vocab_size=60, hidden_size=32, num_hidden_layers=3, num_attention_heads=2,
+                 intermediate_size=40, max_position_embeddings=160, local_attention=16,
+                 global_attn_every_n_layers=2, hidden_activation="gelu", pad_token_id=0,
+                 bos_token_id=1, eos_token_id=2, cls_token_id=1, sep_token_id=2)),
 ]
 
 

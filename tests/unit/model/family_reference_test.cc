@@ -180,7 +180,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Fixture{"distilbert_h48_heads2", "distilbert", 32},
                       Fixture{"distilbert_prefixed_h60_heads3_relu", "distilbert", 24},
                       Fixture{"modernbert_h48_heads2_w8", "modernbert", 40},
-                      Fixture{"modernbert_prefixed_h60_heads3_w7_bias", "modernbert", 32}),
+                      Fixture{"modernbert_prefixed_h60_heads3_w7_bias", "modernbert", 32},
+                      Fixture{"modernbert_h32_heads2_w16_len160", "modernbert", 160}),
     [](const ::testing::TestParamInfo<Fixture>& p) {
       std::string name = p.param.dir;
       std::replace(name.begin(), name.end(), '-', '_');
