@@ -1,4 +1,4 @@
-"""Random-init BERT-base and ModernBERT-base shaped model directories for bench/modernbert_vs_bert.sh.
+"""Random-init BERT-base and ModernBERT-base shaped models for bench/modernbert_vs_bert.sh.
 
     ~/.cache/attnserve-stvenv/bin/python bench/make_random_models.py OUT_DIR
 

@@ -53,6 +53,7 @@ for n in 512 2048 8192; do
   python3 - "$n" "$j" <<'PY'
 import json, sys
 n, j = sys.argv[1], json.loads(sys.argv[2])
-print(f"| {n} tokens | {j['median_s'] * 1e3:.0f} ms | {j['gflops']:.0f} | {j['peak_rss_mb']:.0f} MiB |")
+print(f"| {n} tokens | {j['median_s'] * 1e3:.0f} ms | {j['gflops']:.0f} | "
+      f"{j['peak_rss_mb']:.0f} MiB |")
 PY
 done

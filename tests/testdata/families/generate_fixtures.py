@@ -12,9 +12,10 @@ versions give the same files.
 For each configuration in CONFIGS it builds a randomly initialised transformers model of the
 family (BertModel, RobertaModel, XLMRobertaModel, CamembertModel, DistilBertModel,
 ModernBertModel, or their *ForMaskedLM for checkpoints whose tensors sit under the "bert." /
-"roberta." / "distilbert." / "model." prefix), with weights re-drawn larger than transformers' init (std 0.02 would make every layer
-nearly the identity), saves it with save_pretrained (safetensors, F32) into <name>/, reloads it
-with AutoModel.from_pretrained (what a user gets), and writes <name>/expected.safetensors:
+"roberta." / "distilbert." / "model." prefix), with weights re-drawn larger than transformers'
+init (std 0.02 would make every layer nearly the identity), saves it with save_pretrained
+(safetensors, F32) into <name>/, reloads it with AutoModel.from_pretrained (what a user gets),
+and writes <name>/expected.safetensors:
 
     seq{i}.ids, seq{i}.type_ids           I32 [L]   the i-th sequence (no special tokens added)
     seq{i}.batch_hidden_state             F32 [L, H] last hidden state of the sequence when run

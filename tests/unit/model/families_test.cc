@@ -191,7 +191,8 @@ TEST(ModernBertFamilyTest, HubStyleConfigKeysGiveTheSameModel) {
     if (!session.ok()) return INFINITY;
     float worst = 0.0f;
     for (size_t i = 0; i < ref.size(); ++i) {
-      const auto out = ForwardPerSequence(**session, PackFixtureSequences(ref, {static_cast<int>(i)}));
+      const auto out =
+          ForwardPerSequence(**session, PackFixtureSequences(ref, {static_cast<int>(i)}));
       if (out.size() != 1) return INFINITY;
       worst = std::max(worst, MaxAbsDiff(out[0], ref[i].alone));
     }

@@ -1,9 +1,9 @@
 // Every encoder family against Hugging Face transformers itself: random-init BertModel,
-// RobertaModel, XLMRobertaModel, CamembertModel, DistilBertModel and ModernBertModel checkpoints (and their
-// *ForMaskedLM, whose tensors carry the base-model prefix) saved with save_pretrained, with
-// float64 reference outputs — tests/testdata/families/generate_fixtures.py, which says how to
-// regenerate them. Each directory is loaded through the normal loader (LoadModel), so the
-// registry picks the family from config.json's model_type.
+// RobertaModel, XLMRobertaModel, CamembertModel, DistilBertModel and ModernBertModel checkpoints
+// (and their *ForMaskedLM, whose tensors carry the base-model prefix) saved with
+// save_pretrained, with float64 reference outputs — tests/testdata/families/generate_fixtures.py,
+// which says how to regenerate them. Each directory is loaded through the normal loader
+// (LoadModel), so the registry picks the family from config.json's model_type.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
