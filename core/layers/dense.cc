@@ -91,8 +91,10 @@ absl::StatusOr<PackedDense> PackedDense::Create(const dnnl::engine& engine, cons
   return d;
 }
 
-absl::StatusOr<PackedDense> PackedDense::CreateWithoutBias(const dnnl::engine& engine,
-                                                           const Tensor& weight, DType dtype) {
+absl::StatusOr<PackedDense> PackedDense::CreateWithOptionalBias(const dnnl::engine& engine,
+                                                                const Tensor& weight,
+                                                                const Tensor& bias, DType dtype) {
+  if (bias.size() > 0) return Create(engine, weight, bias, dtype);
   ATTN_CHECK(weight.shape().size() == 2);
   Tensor zero({weight.dim(0)});
   std::memset(zero.data(), 0, static_cast<size_t>(zero.size()) * sizeof(float));

@@ -22,12 +22,6 @@ Tensor Rows(const Tensor& t, int64_t first, int64_t count) {
   return out;
 }
 
-absl::StatusOr<PackedDense> Pack(const dnnl::engine& engine, const Tensor& weight,
-                                 const Tensor& bias) {
-  if (bias.size() == 0) return PackedDense::CreateWithoutBias(engine, weight);
-  return PackedDense::Create(engine, weight, bias);
-}
-
 ATTN_MULTIVERSION
 void MultiplyInPlace(float* a, const float* b, int64_t n) {
 #pragma omp simd
@@ -43,11 +37,14 @@ absl::StatusOr<GluMlpWeights> PackGluMlp(const dnnl::engine& engine, const Tenso
   const int64_t inter = fused_in.dim(0) / 2;
   const bool has_bias = fused_in_bias.size() > 0;
   GluMlpWeights w;
-  ATTN_ASSIGN_OR_RETURN(w.input, Pack(engine, Rows(fused_in, 0, inter),
-                                      has_bias ? Rows(fused_in_bias, 0, inter) : Tensor()));
-  ATTN_ASSIGN_OR_RETURN(w.gate, Pack(engine, Rows(fused_in, inter, inter),
-                                     has_bias ? Rows(fused_in_bias, inter, inter) : Tensor()));
-  ATTN_ASSIGN_OR_RETURN(w.output, Pack(engine, out, out_bias));
+  const auto half = [&](int64_t first) {
+    return PackedDense::CreateWithOptionalBias(
+        engine, Rows(fused_in, first, inter),
+        has_bias ? Rows(fused_in_bias, first, inter) : Tensor());
+  };
+  ATTN_ASSIGN_OR_RETURN(w.input, half(0));
+  ATTN_ASSIGN_OR_RETURN(w.gate, half(inter));
+  ATTN_ASSIGN_OR_RETURN(w.output, PackedDense::CreateWithOptionalBias(engine, out, out_bias));
   return w;
 }
 

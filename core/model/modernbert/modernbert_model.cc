@@ -114,6 +114,14 @@ class Loader {
     return Read(name, {size});
   }
 
+  // The dense layer `stem` ([out, in] weight; a bias [out] if `has_bias`), packed on `engine`.
+  absl::StatusOr<PackedDense> ReadDense(const dnnl::engine& engine, const std::string& stem,
+                                        int64_t out, int64_t in, bool has_bias) {
+    ATTN_ASSIGN_OR_RETURN(const Tensor weight, Read(stem + ".weight", {out, in}));
+    ATTN_ASSIGN_OR_RETURN(const Tensor bias, ReadBias(has_bias, stem + ".bias", out));
+    return PackedDense::CreateWithOptionalBias(engine, weight, bias);
+  }
+
   // A LayerNorm's beta: read if the norms have a bias, else zeros of `size`.
   absl::StatusOr<Tensor> ReadNormBias(bool present, const std::string& name, int64_t size) {
     if (present) return Read(name, {size});
@@ -125,12 +133,6 @@ class Loader {
  private:
   WeightsReader& weights_;
 };
-
-absl::StatusOr<PackedDense> PackDense(const dnnl::engine& engine, const Tensor& weight,
-                                      const Tensor& bias) {
-  if (bias.size() == 0) return PackedDense::CreateWithoutBias(engine, weight);
-  return PackedDense::Create(engine, weight, bias);
-}
 
 }  // namespace
 
@@ -180,14 +182,10 @@ absl::StatusOr<std::unique_ptr<const ModernBertModel>> ModernBertModel::FromWeig
       ATTN_ASSIGN_OR_RETURN(l.attn_norm_beta,
                             loader.ReadNormBias(arch.norm_bias, p + "attn_norm.bias", h));
     }
-    ATTN_ASSIGN_OR_RETURN(const Tensor wqkv, loader.Read(p + "attn.Wqkv.weight", {3 * h, h}));
-    ATTN_ASSIGN_OR_RETURN(const Tensor bqkv,
-                          loader.ReadBias(arch.attention_bias, p + "attn.Wqkv.bias", 3 * h));
-    ATTN_ASSIGN_OR_RETURN(l.qkv, PackDense(engine, wqkv, bqkv));
-    ATTN_ASSIGN_OR_RETURN(const Tensor wo, loader.Read(p + "attn.Wo.weight", {h, h}));
-    ATTN_ASSIGN_OR_RETURN(const Tensor bo,
-                          loader.ReadBias(arch.attention_bias, p + "attn.Wo.bias", h));
-    ATTN_ASSIGN_OR_RETURN(l.attn_out, PackDense(engine, wo, bo));
+    ATTN_ASSIGN_OR_RETURN(
+        l.qkv, loader.ReadDense(engine, p + "attn.Wqkv", 3 * h, h, arch.attention_bias));
+    ATTN_ASSIGN_OR_RETURN(l.attn_out,
+                          loader.ReadDense(engine, p + "attn.Wo", h, h, arch.attention_bias));
     ATTN_ASSIGN_OR_RETURN(l.mlp_norm_gamma, loader.Read(p + "mlp_norm.weight", {h}));
     ATTN_ASSIGN_OR_RETURN(l.mlp_norm_beta,
                           loader.ReadNormBias(arch.norm_bias, p + "mlp_norm.bias", h));
