@@ -91,6 +91,16 @@ absl::StatusOr<PackedDense> PackedDense::Create(const dnnl::engine& engine, cons
   return d;
 }
 
+absl::StatusOr<PackedDense> PackedDense::CreateWithOptionalBias(const dnnl::engine& engine,
+                                                                const Tensor& weight,
+                                                                const Tensor& bias, DType dtype) {
+  if (bias.size() > 0) return Create(engine, weight, bias, dtype);
+  ATTN_CHECK(weight.shape().size() == 2);
+  Tensor zero({weight.dim(0)});
+  std::memset(zero.data(), 0, static_cast<size_t>(zero.size()) * sizeof(float));
+  return Create(engine, weight, zero, dtype);
+}
+
 int64_t PackedDense::bytes() const {
   return static_cast<int64_t>((weights_.size() + bias_.size()) * sizeof(float));
 }

@@ -52,6 +52,12 @@ class PackedDense {
   // are packed as; only kF32 is implemented (Unimplemented otherwise).
   static absl::StatusOr<PackedDense> Create(const dnnl::engine& engine, const Tensor& weight,
                                             const Tensor& bias, DType dtype = DType::kF32);
+  // The same, where an empty `bias` (size 0) is a layer without one (torch.nn.Linear(bias=False)):
+  // y = x · Wᵀ, run by the same kernels with a zero bias.
+  static absl::StatusOr<PackedDense> CreateWithOptionalBias(const dnnl::engine& engine,
+                                                            const Tensor& weight,
+                                                            const Tensor& bias,
+                                                            DType dtype = DType::kF32);
   int64_t in_features() const { return in_; }
   int64_t out_features() const { return out_; }
   DType dtype() const { return dtype_; }

@@ -3,18 +3,19 @@
 Regenerate (needs torch and transformers; the default test suite needs neither, the outputs are
 committed):
 
-    ~/.cache/attnserve-stvenv/bin/python tests/testdata/families/generate_fixtures.py
+    ~/.cache/attnserve-stvenv/bin/python tests/testdata/families/generate_fixtures.py [NAME...]
 
 (that virtualenv has transformers 5.23.0 and torch 2.15.0; any environment with
 `pip install torch transformers safetensors` works). The script is deterministic: the same
 versions give the same files.
 
 For each configuration in CONFIGS it builds a randomly initialised transformers model of the
-family (BertModel, RobertaModel, XLMRobertaModel, CamembertModel, DistilBertModel, or their
-*ForMaskedLM for checkpoints whose tensors sit under the "bert." / "roberta." / "distilbert."
-prefix), with weights re-drawn larger than transformers' init (std 0.02 would make every layer
-nearly the identity), saves it with save_pretrained (safetensors, F32) into <name>/, reloads it
-with AutoModel.from_pretrained (what a user gets), and writes <name>/expected.safetensors:
+family (BertModel, RobertaModel, XLMRobertaModel, CamembertModel, DistilBertModel,
+ModernBertModel, or their *ForMaskedLM for checkpoints whose tensors sit under the "bert." /
+"roberta." / "distilbert." / "model." prefix), with weights re-drawn larger than transformers'
+init (std 0.02 would make every layer nearly the identity), saves it with save_pretrained
+(safetensors, F32) into <name>/, reloads it with AutoModel.from_pretrained (what a user gets),
+and writes <name>/expected.safetensors:
 
     seq{i}.ids, seq{i}.type_ids           I32 [L]   the i-th sequence (no special tokens added)
     seq{i}.batch_hidden_state             F32 [L, H] last hidden state of the sequence when run
@@ -35,12 +36,14 @@ The C++ test is tests/unit/model/family_reference_test.cc.
 import json
 import os
 import shutil
+import sys
 
 import torch
 from safetensors.torch import save_file
 from transformers import (AutoModel, BertConfig, BertForMaskedLM, BertModel, CamembertConfig,
                           CamembertModel, DistilBertConfig, DistilBertForMaskedLM,
-                          DistilBertModel, RobertaConfig, RobertaForMaskedLM, RobertaModel,
+                          DistilBertModel, ModernBertConfig, ModernBertForMaskedLM,
+                          ModernBertModel, RobertaConfig, RobertaForMaskedLM, RobertaModel,
                           XLMRobertaConfig, XLMRobertaModel)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -84,6 +87,31 @@ CONFIGS = [
          config=DistilBertConfig,
          kw=dict(vocab_size=80, dim=60, n_layers=2, n_heads=3, hidden_dim=100,
                  max_position_embeddings=24, activation="relu", pad_token_id=0)),
+    # ModernBERT: local windows (local_attention 8: +-4 tokens; 7: +-3) far shorter than the
+    # longest sequence, a global layer every 3rd / 2nd layer, head dims 24 and 20, intermediate
+    # sizes 70 and 50. The first has transformers' defaults (no biases, rope thetas 160000 /
+    # 10000); the prefixed one every bias (norm, attention, MLP), tanh GELU and thetas small
+    # enough that every rotary frequency turns within 32 positions.
+    dict(name="modernbert_h48_heads2_w8", cls=ModernBertModel, config=ModernBertConfig,
+         kw=dict(vocab_size=100, hidden_size=48, num_hidden_layers=4, num_attention_heads=2,
+                 intermediate_size=70, max_position_embeddings=40, local_attention=8,
+                 global_attn_every_n_layers=3, hidden_activation="gelu", pad_token_id=0,
+                 bos_token_id=1, eos_token_id=2, cls_token_id=1, sep_token_id=2)),
+    dict(name="modernbert_prefixed_h60_heads3_w7_bias", cls=ModernBertForMaskedLM,
+         config=ModernBertConfig,
+         kw=dict(vocab_size=90, hidden_size=60, num_hidden_layers=3, num_attention_heads=3,
+                 intermediate_size=50, max_position_embeddings=32, local_attention=7,
+                 global_attn_every_n_layers=2, hidden_activation="gelu_pytorch_tanh",
+                 norm_bias=True, attention_bias=True, mlp_bias=True, norm_eps=1e-6,
+                 global_rope_theta=1000.0, local_rope_theta=100.0, pad_token_id=0,
+                 bos_token_id=1, eos_token_id=2, cls_token_id=1, sep_token_id=2)),
+    # Sequences of up to 160 tokens: several of the C++ side's 64-row query blocks under a
+    # +-8-token window.
+    dict(name="modernbert_h32_heads2_w16_len160", cls=ModernBertModel, config=ModernBertConfig,
+         kw=dict(vocab_size=60, hidden_size=32, num_hidden_layers=3, num_attention_heads=2,
+                 intermediate_size=40, max_position_embeddings=160, local_attention=16,
+                 global_attn_every_n_layers=2, hidden_activation="gelu", pad_token_id=0,
+                 bos_token_id=1, eos_token_id=2, cls_token_id=1, sep_token_id=2)),
 ]
 
 
@@ -98,7 +126,8 @@ def redraw_weights(model, gen):
     """Weights large enough that attention and the FFN matter (transformers' init is tiny)."""
     with torch.no_grad():
         for name, p in model.named_parameters():
-            if "LayerNorm" in name or "layer_norm" in name:
+            if ("LayerNorm" in name or "layer_norm" in name or
+                    name.split(".")[-2].endswith("norm")):
                 if name.endswith("weight"):
                     p.copy_(1 + 0.1 * torch.randn(p.shape, generator=gen))
                 else:
@@ -199,7 +228,11 @@ def generate(c):
 
 
 def main():
-    total = sum(generate(c) for c in CONFIGS)
+    # Optional arguments: the names of the configurations to (re)generate; default all.
+    only = set(sys.argv[1:])
+    unknown = only - {c["name"] for c in CONFIGS}
+    assert not unknown, f"unknown configurations: {sorted(unknown)}"
+    total = sum(generate(c) for c in CONFIGS if not only or c["name"] in only)
     print(f"total {total / 1024:.0f} KiB")
 
 

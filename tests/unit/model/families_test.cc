@@ -9,11 +9,14 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "core/layers/embeddings.h"
 #include "core/model/model_loader.h"
 #include "core/model/registry.h"
+#include "core/model/safetensors.h"
 #include "core/model/validate.h"
+#include "tests/unit/model/reference_fixture.h"
 
 namespace attnserve::core {
 namespace {
@@ -127,7 +130,7 @@ TEST(ModelLoaderFamilyTest, UnsupportedModelTypeIsALoadErrorListingTheSupportedO
   EXPECT_THAT(m.status().message(),
               HasSubstr((dir / "config.json").string() +
                         ": model_type \"mpnet\" is not supported (supported: bert, camembert, "
-                        "distilbert, roberta, xlm-roberta)"));
+                        "distilbert, modernbert, roberta, xlm-roberta)"));
   fs::remove_all(dir);
 }
 
@@ -144,6 +147,90 @@ TEST(ModelLoaderFamilyTest, PrefixedCheckpointWithoutATensorNamesItAndTheSpellin
               HasSubstr("mem: missing tensor 'embeddings.word_embeddings.weight' (looked for "
                         "'embeddings.word_embeddings.weight', "
                         "'roberta.embeddings.word_embeddings.weight')"));
+}
+
+// The Hub's ModernBERT checkpoints (gte-modernbert, modernbert-embed) predate transformers 5's
+// layer_types / rope_parameters and say global_attn_every_n_layers, global_rope_theta and
+// local_rope_theta instead: the same fixture written that way gives transformers' numbers too,
+// and a wrong local theta does not (the key is read, not defaulted).
+TEST(ModernBertFamilyTest, HubStyleConfigKeysGiveTheSameModel) {
+  const fs::path dir = kFixtures / "modernbert_prefixed_h60_heads3_w7_bias";
+  nlohmann::json j = nlohmann::json::parse(ReadText(dir / "config.json"));
+  ASSERT_TRUE(j.contains("layer_types") && j.contains("rope_parameters"));
+  j.erase("layer_types");
+  j.erase("rope_parameters");
+  j["global_attn_every_n_layers"] = 2;
+  j["global_rope_theta"] = 1000.0;
+  j["local_rope_theta"] = 100.0;
+  struct Seq {
+    std::vector<int32_t> ids, type_ids;
+    std::vector<float> alone;
+  };
+  const auto ref = ReadFixtureSequences<Seq>(
+      dir / "expected.safetensors", [](const SafetensorsFile& f, const std::string& p, Seq& s) {
+        s.alone = ReadFixtureVector<float>(f, p + "alone_hidden_state");
+      });
+  ASSERT_FALSE(ref.empty());
+  auto worst_diff = [&](const nlohmann::json& config) {
+    auto c = Parse(config.dump());
+    EXPECT_TRUE(c.ok()) << c.status();
+    if (!c.ok()) return INFINITY;
+    EXPECT_EQ((*c)->spec.architecture, "modernbert");
+    EXPECT_EQ((*c)->spec.max_positions, 32);
+    EXPECT_FALSE((*c)->spec.tokenizer_type_ids);
+    auto file = SafetensorsFile::Open((dir / "model.safetensors").string());
+    EXPECT_TRUE(file.ok()) << file.status();
+    if (!file.ok()) return INFINITY;
+    SafetensorsWeightsReader weights(std::move(*file));
+    auto family = FindModelFamily("modernbert", "c.json");
+    auto model = (*family)->Build(**c, (*c)->spec, weights);
+    EXPECT_TRUE(model.ok()) << model.status();
+    if (!model.ok()) return INFINITY;
+    auto session = (*model)->CreateSession();
+    EXPECT_TRUE(session.ok()) << session.status();
+    if (!session.ok()) return INFINITY;
+    float worst = 0.0f;
+    for (size_t i = 0; i < ref.size(); ++i) {
+      const auto out =
+          ForwardPerSequence(**session, PackFixtureSequences(ref, {static_cast<int>(i)}));
+      if (out.size() != 1) return INFINITY;
+      worst = std::max(worst, MaxAbsDiff(out[0], ref[i].alone));
+    }
+    return worst;
+  };
+  EXPECT_LE(worst_diff(j), 1e-4f);
+  j["local_rope_theta"] = 10000.0;
+  EXPECT_GT(worst_diff(j), 1e-3f);
+}
+
+TEST(ModernBertFamilyTest, RefusesScaledRotaryOddHeadSizesAndBadLayerTypesNamingTheKey) {
+  const nlohmann::json base =
+      nlohmann::json::parse(ReadText(kFixtures / "modernbert_h48_heads2_w8" / "config.json"));
+  ASSERT_TRUE(Parse(base.dump()).ok());
+  nlohmann::json j = base;
+  j["rope_scaling"] = {{"rope_type", "linear"}, {"factor", 2.0}};
+  EXPECT_THAT(Parse(j.dump()).status().message(),
+              HasSubstr("c.json: rope_scaling is not supported"));
+  j = base;
+  j["rope_parameters"]["sliding_attention"]["rope_type"] = "yarn";
+  EXPECT_THAT(Parse(j.dump()).status().message(),
+              HasSubstr("rope_parameters.sliding_attention.rope_type \"yarn\" is not supported"));
+  j = base;
+  j["num_attention_heads"] = 16;  // head size 3
+  EXPECT_THAT(Parse(j.dump()).status().message(),
+              HasSubstr("num_attention_heads (16) must divide hidden_size (48) into an even head "
+                        "size"));
+  j = base;
+  j["layer_types"] = {"full_attention", "sliding_attention"};
+  EXPECT_THAT(Parse(j.dump()).status().message(),
+              HasSubstr("'layer_types' must list num_hidden_layers (4) entries"));
+  j = base;
+  j["layer_types"][1] = "chunked_attention";
+  EXPECT_THAT(Parse(j.dump()).status().message(),
+              HasSubstr("layer_types entry 'chunked_attention' is not supported"));
+  j = base;
+  j["norm_bias"] = "no";
+  EXPECT_THAT(Parse(j.dump()).status().message(), HasSubstr("'norm_bias' must be true or false"));
 }
 
 }  // namespace

@@ -1,9 +1,9 @@
 // Every encoder family against Hugging Face transformers itself: random-init BertModel,
-// RobertaModel, XLMRobertaModel, CamembertModel and DistilBertModel checkpoints (and their
-// *ForMaskedLM, whose tensors carry the base-model prefix) saved with save_pretrained, with
-// float64 reference outputs — tests/testdata/families/generate_fixtures.py, which says how to
-// regenerate them. Each directory is loaded through the normal loader (LoadModel), so the
-// registry picks the family from config.json's model_type.
+// RobertaModel, XLMRobertaModel, CamembertModel, DistilBertModel and ModernBertModel checkpoints
+// (and their *ForMaskedLM, whose tensors carry the base-model prefix) saved with
+// save_pretrained, with float64 reference outputs — tests/testdata/families/generate_fixtures.py,
+// which says how to regenerate them. Each directory is loaded through the normal loader
+// (LoadModel), so the registry picks the family from config.json's model_type.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -166,8 +166,9 @@ TEST_P(FamilyReferenceTest, SequenceInAMixedBatchEqualsItselfAlone) {
   std::cout << "[ measured ] " << GetParam().dir << " packed vs alone max|diff| " << worst << "\n";
 }
 
-// max_positions: BERT and DistilBERT take max_position_embeddings tokens; the RoBERTa family
-// max_position_embeddings - pad_token_id - 1 (positions start after the padding index).
+// max_positions: BERT, DistilBERT and ModernBERT take max_position_embeddings tokens; the
+// RoBERTa family max_position_embeddings - pad_token_id - 1 (positions start after the padding
+// index).
 INSTANTIATE_TEST_SUITE_P(
     Families, FamilyReferenceTest,
     ::testing::Values(Fixture{"bert_h60_heads3", "bert", 40},
@@ -177,7 +178,10 @@ INSTANTIATE_TEST_SUITE_P(
                       Fixture{"xlm-roberta_h40_heads2", "xlm-roberta", 30 - 1 - 1},
                       Fixture{"camembert_h48_heads2_pad4", "camembert", 28 - 4 - 1},
                       Fixture{"distilbert_h48_heads2", "distilbert", 32},
-                      Fixture{"distilbert_prefixed_h60_heads3_relu", "distilbert", 24}),
+                      Fixture{"distilbert_prefixed_h60_heads3_relu", "distilbert", 24},
+                      Fixture{"modernbert_h48_heads2_w8", "modernbert", 40},
+                      Fixture{"modernbert_prefixed_h60_heads3_w7_bias", "modernbert", 32},
+                      Fixture{"modernbert_h32_heads2_w16_len160", "modernbert", 160}),
     [](const ::testing::TestParamInfo<Fixture>& p) {
       std::string name = p.param.dir;
       std::replace(name.begin(), name.end(), '-', '_');
