@@ -7,6 +7,7 @@
 
 #include "core/model/bert/bert_family.h"
 #include "core/model/distilbert/distilbert_family.h"
+#include "core/model/mpnet/mpnet_family.h"
 #include "core/model/roberta/roberta_family.h"
 
 namespace attnserve::core {
@@ -19,6 +20,7 @@ const std::vector<const ModelFamily*>& Families() {
       &BertFamily(),
       &RobertaFamily(),
       &DistilBertFamily(),
+      &MpnetFamily(),
   };
   return families;
 }

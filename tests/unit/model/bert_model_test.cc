@@ -202,9 +202,9 @@ TEST(ModelRegistryTest, UnknownModelTypeListsTheSupportedOnes) {
   ASSERT_FALSE(family.ok());
   EXPECT_THAT(family.status().message(),
               HasSubstr("/m/config.json: model_type \"gpt2\" is not supported (supported: bert, "
-                        "camembert, distilbert, roberta, xlm-roberta)"));
-  EXPECT_THAT(SupportedModelTypes(),
-              ::testing::ElementsAre("bert", "camembert", "distilbert", "roberta", "xlm-roberta"));
+                        "camembert, distilbert, mpnet, roberta, xlm-roberta)"));
+  EXPECT_THAT(SupportedModelTypes(), ::testing::ElementsAre("bert", "camembert", "distilbert",
+                                                            "mpnet", "roberta", "xlm-roberta"));
 }
 
 }  // namespace

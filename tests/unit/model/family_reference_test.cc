@@ -1,5 +1,5 @@
 // Every encoder family against Hugging Face transformers itself: random-init BertModel,
-// RobertaModel, XLMRobertaModel, CamembertModel and DistilBertModel checkpoints (and their
+// RobertaModel, XLMRobertaModel, CamembertModel, DistilBertModel and MPNetModel checkpoints (and their
 // *ForMaskedLM, whose tensors carry the base-model prefix) saved with save_pretrained, with
 // float64 reference outputs — tests/testdata/families/generate_fixtures.py, which says how to
 // regenerate them. Each directory is loaded through the normal loader (LoadModel), so the
@@ -167,7 +167,8 @@ TEST_P(FamilyReferenceTest, SequenceInAMixedBatchEqualsItselfAlone) {
 }
 
 // max_positions: BERT and DistilBERT take max_position_embeddings tokens; the RoBERTa family
-// max_position_embeddings - pad_token_id - 1 (positions start after the padding index).
+// max_position_embeddings - pad_token_id - 1 (positions start after the padding index), MPNet
+// max_position_embeddings - 2 (its padding index is always 1).
 INSTANTIATE_TEST_SUITE_P(
     Families, FamilyReferenceTest,
     ::testing::Values(Fixture{"bert_h60_heads3", "bert", 40},
@@ -177,7 +178,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Fixture{"xlm-roberta_h40_heads2", "xlm-roberta", 30 - 1 - 1},
                       Fixture{"camembert_h48_heads2_pad4", "camembert", 28 - 4 - 1},
                       Fixture{"distilbert_h48_heads2", "distilbert", 32},
-                      Fixture{"distilbert_prefixed_h60_heads3_relu", "distilbert", 24}),
+                      Fixture{"distilbert_prefixed_h60_heads3_relu", "distilbert", 24},
+                      Fixture{"mpnet_h60_heads4", "mpnet", 150 - 2},
+                      Fixture{"mpnet_prefixed_h48_heads2_tanh", "mpnet", 62 - 2}),
     [](const ::testing::TestParamInfo<Fixture>& p) {
       std::string name = p.param.dir;
       std::replace(name.begin(), name.end(), '-', '_');
