@@ -50,7 +50,7 @@ ABSL_FLAG(int, timeout_ms, 60000, "per-call deadline in ms (0 = none)");
 ABSL_FLAG(std::string, service, "", "the service to check ('' = the whole server)");
 // embed
 ABSL_FLAG(std::string, pooling, "",
-          "cls | mean | max | mean_sqrt_len | weightedmean | lasttoken, any case (default: the "
+          "cls | mean | max | mean_sqrt_len | weighted_mean | last_token, any case (default: the "
           "model's)");
 ABSL_FLAG(std::string, normalize, "", "true | false (default: the model's)");
 ABSL_FLAG(int, dimensions, 0, "keep the first N dimensions (Matryoshka); 0 = all");
@@ -380,12 +380,12 @@ int Embed(EmbedderClient& client, const std::vector<std::string>& args) {
     req.set_pooling(v1::POOLING_MAX);
   else if (pooling == "mean_sqrt_len")
     req.set_pooling(v1::POOLING_MEAN_SQRT_LEN);
-  else if (pooling == "weightedmean")
+  else if (pooling == "weighted_mean")
     req.set_pooling(v1::POOLING_WEIGHTED_MEAN);
-  else if (pooling == "lasttoken")
+  else if (pooling == "last_token")
     req.set_pooling(v1::POOLING_LAST_TOKEN);
   else if (!pooling.empty())
-    return Fail("--pooling must be cls, mean, max, mean_sqrt_len, weightedmean or lasttoken", 2);
+    return Fail("--pooling must be cls, mean, max, mean_sqrt_len, weighted_mean or last_token", 2);
   const std::string normalize = absl::AsciiStrToLower(absl::GetFlag(FLAGS_normalize));
   if (normalize == "true" || normalize == "false")
     req.set_normalize(normalize == "true");

@@ -15,9 +15,9 @@ absl::string_view PoolingName(Pooling pooling) {
     case Pooling::kMeanSqrtLen:
       return "mean_sqrt_len";
     case Pooling::kWeightedMean:
-      return "weightedmean";
+      return "weighted_mean";
     case Pooling::kLastToken:
-      return "lasttoken";
+      return "last_token";
   }
   return "?";
 }

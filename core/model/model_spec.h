@@ -23,7 +23,8 @@ struct SentenceDense;  // core/heads/sentence_dense.h
 // by position (token i, from 0, weighs i + 1); the last token.
 enum class Pooling { kCls, kMean, kMax, kMeanSqrtLen, kWeightedMean, kLastToken };
 
-// "cls" | "mean" | "max" | "mean_sqrt_len" | "weightedmean" | "lasttoken"
+// "cls" | "mean" | "max" | "mean_sqrt_len" | "weighted_mean" | "last_token" (the proto
+// enum's names, lowercase)
 absl::string_view PoolingName(Pooling pooling);
 // A PoolingName in any case ("CLS" too); false for anything else.
 bool ParsePooling(absl::string_view name, Pooling* pooling);

@@ -32,7 +32,7 @@
 
 ABSL_FLAG(std::string, input, "-", "JSON lines file to read ('-' = stdin)");
 ABSL_FLAG(std::string, pooling, "",
-          "cls | mean | max | mean_sqrt_len | weightedmean | lasttoken, any case (default: the "
+          "cls | mean | max | mean_sqrt_len | weighted_mean | last_token, any case (default: the "
           "model's)");
 ABSL_FLAG(absl::optional<bool>, normalize, absl::nullopt,
           "L2-normalize the pooled vector (default: the model's)");
@@ -163,7 +163,7 @@ int RunEncodeCommand(const std::vector<std::string>& args) {
   if (const std::string p = absl::GetFlag(FLAGS_pooling);
       !p.empty() && !core::ParsePooling(p, &output.pooling.pooling)) {
     std::fprintf(stderr, "attnserve encode: --pooling must be cls, mean, max, mean_sqrt_len, "
-                 "weightedmean or lasttoken; was '%s'\n",
+                 "weighted_mean or last_token; was '%s'\n",
                  p.c_str());
     return 2;
   }

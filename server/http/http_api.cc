@@ -414,7 +414,7 @@ std::string TeiInfoResponse(const v1::InfoResponse& info, bool auto_truncate,
       pooling = "mean_sqrt_len";
       break;
     case v1::POOLING_WEIGHTED_MEAN:
-      pooling = "weightedmean";
+      pooling = "weighted_mean";
       break;
     case v1::POOLING_LAST_TOKEN:
       pooling = "last_token";  // TEI's spelling

@@ -84,7 +84,7 @@ TEST(PoolingTest, ParsesNames) {
     EXPECT_TRUE(ParsePooling(std::string(PoolingName(q)), &p)) << PoolingName(q);
     EXPECT_EQ(p, q);
   }
-  EXPECT_EQ(PoolingName(Pooling::kLastToken), "lasttoken");
+  EXPECT_EQ(PoolingName(Pooling::kLastToken), "last_token");
 }
 
 }  // namespace
