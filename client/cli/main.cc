@@ -49,7 +49,9 @@ ABSL_FLAG(std::string, request_id, "",
 ABSL_FLAG(int, timeout_ms, 60000, "per-call deadline in ms (0 = none)");
 ABSL_FLAG(std::string, service, "", "the service to check ('' = the whole server)");
 // embed
-ABSL_FLAG(std::string, pooling, "", "cls | mean | max, any case (default: the model's)");
+ABSL_FLAG(std::string, pooling, "",
+          "cls | mean | max | mean_sqrt_len | weighted_mean | last_token, any case (default: the "
+          "model's)");
 ABSL_FLAG(std::string, normalize, "", "true | false (default: the model's)");
 ABSL_FLAG(int, dimensions, 0, "keep the first N dimensions (Matryoshka); 0 = all");
 ABSL_FLAG(bool, token_embeddings, false, "also return every token's vector (token_embeddings)");
@@ -376,8 +378,14 @@ int Embed(EmbedderClient& client, const std::vector<std::string>& args) {
     req.set_pooling(v1::POOLING_MEAN);
   else if (pooling == "max")
     req.set_pooling(v1::POOLING_MAX);
+  else if (pooling == "mean_sqrt_len")
+    req.set_pooling(v1::POOLING_MEAN_SQRT_LEN);
+  else if (pooling == "weighted_mean")
+    req.set_pooling(v1::POOLING_WEIGHTED_MEAN);
+  else if (pooling == "last_token")
+    req.set_pooling(v1::POOLING_LAST_TOKEN);
   else if (!pooling.empty())
-    return Fail("--pooling must be cls, mean or max", 2);
+    return Fail("--pooling must be cls, mean, max, mean_sqrt_len, weighted_mean or last_token", 2);
   const std::string normalize = absl::AsciiStrToLower(absl::GetFlag(FLAGS_normalize));
   if (normalize == "true" || normalize == "false")
     req.set_normalize(normalize == "true");

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 
+#include "core/heads/sentence_dense.h"
 #include "core/util/check.h"
 #include "core/util/status_macros.h"
 
@@ -22,9 +23,11 @@ bool AllFinite(std::span<const float> v) {
 absl::Status EmbedBatch(Session& session, const PackedBatch& batch,
                         std::span<const OutputSpec> specs, std::vector<SequenceOutput>& out) {
   ATTN_CHECK(static_cast<int>(specs.size()) == batch.num_sequences());
-  const int hidden = session.spec().hidden_size;
+  const ModelSpec& model_spec = session.spec();
+  const int hidden = model_spec.hidden_size;
+  const bool dense = model_spec.sentence_dense != nullptr && !model_spec.sentence_dense->empty();
   for (const OutputSpec& spec : specs)
-    ATTN_RETURN_IF_ERROR(ValidatePoolingOptions(spec.pooling, hidden));
+    ATTN_RETURN_IF_ERROR(ValidatePoolingOptions(spec.pooling, model_spec.embedding_size()));
   ATTN_ASSIGN_OR_RETURN(std::span<const float> states, session.Forward(batch));
   out.resize(specs.size());
   for (int s = 0; s < batch.num_sequences(); ++s) {
@@ -33,8 +36,22 @@ absl::Status EmbedBatch(Session& session, const PackedBatch& batch,
     const int64_t rows = batch.length(s);
     const float* first = states.data() + batch.begin(s) * hidden;
     o.num_tokens = static_cast<int>(rows);
-    o.embedding.resize(static_cast<size_t>(PooledDims(spec.pooling, hidden)));
-    PoolTokens(first, rows, hidden, spec.pooling, o.embedding);
+    if (dense) {
+      // sentence-transformers' order: Pooling, Dense..., then (ours) Matryoshka and Normalize.
+      std::vector<float> v(static_cast<size_t>(hidden)), next;
+      PoolTokens(first, rows, hidden, PoolingOptions{spec.pooling.pooling, false, 0}, v);
+      for (const SentenceDense& d : *model_spec.sentence_dense) {
+        next.resize(static_cast<size_t>(d.out));
+        ApplySentenceDense(d, v, next);
+        v.swap(next);
+      }
+      v.resize(static_cast<size_t>(PooledDims(spec.pooling, model_spec.embedding_size())));
+      if (spec.pooling.normalize) NormalizeL2(v);
+      o.embedding = std::move(v);
+    } else {
+      o.embedding.resize(static_cast<size_t>(PooledDims(spec.pooling, hidden)));
+      PoolTokens(first, rows, hidden, spec.pooling, o.embedding);
+    }
     if (spec.token_embeddings) {
       o.token_embeddings.assign(first, first + rows * hidden);
     } else {

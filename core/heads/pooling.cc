@@ -33,13 +33,26 @@ void PoolTokens(const float* tokens, int64_t rows, int hidden, const PoolingOpti
     case Pooling::kCls:
       std::copy(tokens, tokens + dims, out.begin());
       break;
-    case Pooling::kMean: {
+    case Pooling::kLastToken:
+      std::copy(tokens + (rows - 1) * hidden, tokens + (rows - 1) * hidden + dims, out.begin());
+      break;
+    case Pooling::kMean:
+    case Pooling::kMeanSqrtLen:
+    case Pooling::kWeightedMean: {
+      // sentence-transformers: sum(w_i x_i) / sum(w_i), w_i = 1 (mean) or i + 1 (weighted, i
+      // counted from the first token); sum(x_i) / sqrt(n) for mean_sqrt_len.
+      const bool weighted = options.pooling == Pooling::kWeightedMean;
       std::fill(out.begin(), out.end(), 0.0f);
       for (int64_t r = 0; r < rows; ++r) {
         const float* row = tokens + r * hidden;
-        for (int i = 0; i < dims; ++i) out[static_cast<size_t>(i)] += row[i];
+        const float w = weighted ? static_cast<float>(r + 1) : 1.0f;
+        for (int i = 0; i < dims; ++i) out[static_cast<size_t>(i)] += w * row[i];
       }
-      const float inv = 1.0f / static_cast<float>(rows);
+      const double n = static_cast<double>(rows);
+      const double divisor = weighted                                        ? n * (n + 1) / 2
+                             : options.pooling == Pooling::kMeanSqrtLen ? std::sqrt(n)
+                                                                        : n;
+      const auto inv = static_cast<float>(1.0 / divisor);
       for (float& v : out) v *= inv;
       break;
     }
@@ -53,12 +66,14 @@ void PoolTokens(const float* tokens, int64_t rows, int hidden, const PoolingOpti
       }
       break;
   }
-  if (options.normalize) {
-    double sq = 0.0;
-    for (float v : out) sq += static_cast<double>(v) * v;
-    const float inv = static_cast<float>(1.0 / std::max(std::sqrt(sq), 1e-12));
-    for (float& v : out) v *= inv;
-  }
+  if (options.normalize) NormalizeL2(out);
+}
+
+void NormalizeL2(std::span<float> v) {
+  double sq = 0.0;
+  for (float x : v) sq += static_cast<double>(x) * x;
+  const float inv = static_cast<float>(1.0 / std::max(std::sqrt(sq), 1e-12));
+  for (float& x : v) x *= inv;
 }
 
 }  // namespace attnserve::core

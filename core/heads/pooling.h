@@ -1,4 +1,5 @@
-// Sentence vectors from token vectors: CLS / MEAN / MAX pooling, then Matryoshka truncation to
+// Sentence vectors from token vectors: the pooling modes of sentence-transformers (Pooling in
+// core/model/model_spec.h), then Matryoshka truncation to
 // the first `dimensions` values, then optional L2 normalization (torch.nn.functional.normalize,
 // eps 1e-12). Truncating before normalizing gives unit vectors of the requested size, which is
 // what Matryoshka models are trained for.
@@ -30,6 +31,9 @@ int PooledDims(const PoolingOptions& options, int hidden);
 // encoder's output) into `out`, which holds PooledDims(options, hidden) floats.
 void PoolTokens(const float* tokens, int64_t rows, int hidden, const PoolingOptions& options,
                 std::span<float> out);
+
+// v /= max(||v||_2, 1e-12), in place (torch.nn.functional.normalize).
+void NormalizeL2(std::span<float> v);
 
 }  // namespace attnserve::core
 

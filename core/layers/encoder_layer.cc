@@ -91,7 +91,7 @@ void EncoderLayerStack::Reserve(int64_t padded_rows, int64_t max_length) {
 
 void EncoderLayerStack::Forward(dnnl::stream& stream, std::span<const EncoderLayerWeights> layers,
                                 std::span<const int64_t> offsets, int64_t max_length,
-                                float* hidden) {
+                                float* hidden, const RelativeScoreBias* bias) {
   const int64_t tokens = offsets.back();
   const int64_t padded = RoundUpRows(tokens);
   const int64_t h = shape_.hidden;
@@ -104,7 +104,7 @@ void EncoderLayerStack::Forward(dnnl::stream& stream, std::span<const EncoderLay
   for (const EncoderLayerWeights& layer : layers) {
     qkv_->Run(stream, hidden, tokens, layer.qkv, qkv_buf_.data());
     SelfAttentionForward(qkv_buf_.data(), offsets, shape_.num_heads, shape_.head_dim(), ctx_.data(),
-                         attention_scratch_);
+                         attention_scratch_, bias);
     attn_out_->Run(stream, ctx_.data(), tokens, layer.attn_out, hidden);
     LayerNormRows(hidden, padded, h, layer.attn_norm_gamma.data(), layer.attn_norm_beta.data(),
                   shape_.norm_eps);

@@ -78,9 +78,11 @@ class EncoderLayerStack {
 
   // Runs `layers` in order over `hidden` [RoundUpRows(T), H] in place, T = offsets.back(); the
   // rows past T must be finite on entry. Sequence s is rows [offsets[s], offsets[s + 1]).
-  // Throws dnnl::error (the caller turns it into a Status).
+  // `bias` (optional, borrowed) is added to every layer's attention scores. Throws dnnl::error
+  // (the caller turns it into a Status).
   void Forward(dnnl::stream& stream, std::span<const EncoderLayerWeights> layers,
-               std::span<const int64_t> offsets, int64_t max_length, float* hidden);
+               std::span<const int64_t> offsets, int64_t max_length, float* hidden,
+               const RelativeScoreBias* bias = nullptr);
 
   int num_primitives() const;
   // oneDNN implementation of each dense shape, e.g. "qkv=brg:avx512_core ...".

@@ -16,7 +16,8 @@ void AttentionScratch::Reserve(int threads, int64_t max_len) {
 }
 
 void SelfAttentionForward(const float* qkv, std::span<const int64_t> offsets, int num_heads,
-                          int head_dim, float* ctx, AttentionScratch& scratch) {
+                          int head_dim, float* ctx, AttentionScratch& scratch,
+                          const RelativeScoreBias* bias) {
   const int64_t hidden = static_cast<int64_t>(num_heads) * head_dim;
   const int64_t ld_qkv = 3 * hidden;
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
@@ -38,6 +39,16 @@ void SelfAttentionForward(const float* qkv, std::span<const int64_t> offsets, in
     dnnl_status_t st =
         dnnl_sgemm('N', 'T', len, len, head_dim, scale, q, ld_qkv, k, ld_qkv, 0.0f, scores, len);
     ATTN_CHECK(st == dnnl_success);
+    if (bias != nullptr) {
+      // Row r (query r) takes the distances -r .. len-1-r: a contiguous slice of the head's row.
+      ATTN_CHECK(len <= bias->max_len);
+      const float* head_bias = bias->by_distance + h * (2 * bias->max_len - 1) + bias->max_len - 1;
+      for (int64_t r = 0; r < len; ++r) {
+        float* row = scores + r * len;
+        const float* b = head_bias - r;
+        for (int64_t c = 0; c < len; ++c) row[c] += b[c];
+      }
+    }
     for (int64_t r = 0; r < len; ++r) SoftmaxRow(scores + r * len, len);
     // ctx[len, d] (row stride H) = P V
     st = dnnl_sgemm('N', 'N', len, head_dim, len, 1.0f, scores, len, v, ld_qkv, 0.0f,

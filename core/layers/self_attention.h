@@ -25,10 +25,22 @@ class AttentionScratch {
   std::vector<AlignedBuffer<float>> blocks_;
 };
 
+// An additive per-head bias on the scores that depends only on the key-minus-query distance
+// (relative position buckets: core/layers/relative_position_bias.h):
+//   scores(h, i, j) += by_distance[h * (2 * max_len - 1) + (j - i) + max_len - 1]
+// for sequences of up to `max_len` tokens. Borrowed, not owned.
+struct RelativeScoreBias {
+  const float* by_distance = nullptr;  // [num_heads, 2 * max_len - 1]
+  int64_t max_len = 0;
+};
+
 // `offsets` has one entry per sequence plus the end: sequence s is rows [offsets[s], offsets[s+1]).
 // `scratch` must have been reserved for the longest sequence and omp_get_max_threads() threads.
+// `bias` (optional) is added to the scaled scores before the softmax; no sequence may be longer
+// than bias->max_len.
 void SelfAttentionForward(const float* qkv, std::span<const int64_t> offsets, int num_heads,
-                          int head_dim, float* ctx, AttentionScratch& scratch);
+                          int head_dim, float* ctx, AttentionScratch& scratch,
+                          const RelativeScoreBias* bias = nullptr);
 
 }  // namespace attnserve::core
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 
 #include "core/dnnl/dnnl_util.h"
+#include "core/layers/relative_position_bias.h"
 #include "core/model/validate.h"
 #include "core/util/check.h"
 #include "core/util/status_macros.h"
@@ -89,7 +90,7 @@ class EncoderSession final : public Session {
                 static_cast<size_t>((padded - tokens) * h) * sizeof(float));
     try {
       stack_->Forward(stream_, model_->layers(), batch.offsets(), batch.max_length(),
-                      hidden_.data());
+                      hidden_.data(), model_->relative_bias());
     } catch (const dnnl::error& e) {
       return DnnlErrorToStatus(e, "encoder forward");
     }
@@ -186,6 +187,21 @@ absl::StatusOr<std::unique_ptr<const EncoderModel>> EncoderModel::FromWeights(
   }
   ATTN_ASSIGN_OR_RETURN(m->emb_norm_gamma_, loader.Read(w(names.embeddings_norm), {h}));
   ATTN_ASSIGN_OR_RETURN(m->emb_norm_beta_, loader.Read(b(names.embeddings_norm), {h}));
+  if (arch.relative_bias_rows > 0) {
+    if (arch.relative_bias_rows < arch.relative_bias_buckets) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          weights.source(), ": the relative attention bias has ", arch.relative_bias_rows,
+          " buckets, fewer than the ", arch.relative_bias_buckets, " the model uses"));
+    }
+    ATTN_ASSIGN_OR_RETURN(
+        const Tensor table,
+        loader.Read(w(names.relative_attention_bias), {arch.relative_bias_rows, arch.num_heads}));
+    // Once for every distance the longest sequence has; all layers and sessions share it.
+    m->relative_bias_by_distance_ =
+        RelativeBiasByDistance(table.data(), arch.num_heads, arch.relative_bias_buckets,
+                               arch.relative_bias_max_distance, arch.max_tokens());
+    m->relative_bias_ = RelativeScoreBias{m->relative_bias_by_distance_.data(), arch.max_tokens()};
+  }
 
   dnnl::engine engine;
   try {
@@ -258,6 +274,7 @@ int64_t EncoderModel::bytes() const {
                emb_norm_beta_.size()) *
               static_cast<int64_t>(sizeof(float));
   for (const EncoderLayerWeights& l : layers_) b += l.bytes();
+  b += static_cast<int64_t>(relative_bias_by_distance_.size() * sizeof(float));
   return b;
 }
 

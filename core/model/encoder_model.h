@@ -36,6 +36,12 @@ struct EncoderArch {
   DensePostOp activation = DensePostOp::kGeluErf;
   PositionIds positions = PositionIds::kFromZero;
   int padding_idx = 0;  // for PositionIds::kAfterPadding
+  // Relative position bias shared by all layers (MPNet): a [relative_bias_rows, num_heads]
+  // table, of which the first relative_bias_buckets rows are used (RelativePositionBucket in
+  // core/layers/relative_position_bias.h). 0 rows: no bias.
+  int relative_bias_rows = 0;
+  int relative_bias_buckets = 32;
+  int relative_bias_max_distance = 128;
 
   EncoderLayerShape layer_shape() const;
   // The longest sequence the position table takes: position_table_size, less the padding_idx + 1
@@ -56,6 +62,7 @@ struct EncoderTensorNames {
   std::string layer;  // "encoder.layer." (the layer's index and "." follow)
   std::string query, key, value, attention_output, attention_norm;
   std::string ffn_in, ffn_out, ffn_norm;
+  std::string relative_attention_bias;  // with arch.relative_bias_rows > 0: the shared table
 };
 
 class EncoderModel final : public Model, public std::enable_shared_from_this<EncoderModel> {
@@ -70,6 +77,10 @@ class EncoderModel final : public Model, public std::enable_shared_from_this<Enc
   const EncoderArch& arch() const { return arch_; }
   EmbeddingTables embedding_tables() const;
   const std::vector<EncoderLayerWeights>& layers() const { return layers_; }
+  // The attention score bias every layer adds; nullptr when the architecture has none.
+  const RelativeScoreBias* relative_bias() const {
+    return relative_bias_.by_distance != nullptr ? &relative_bias_ : nullptr;
+  }
 
   // Model
   const ModelSpec& spec() const override { return spec_; }
@@ -85,6 +96,8 @@ class EncoderModel final : public Model, public std::enable_shared_from_this<Enc
   ModelSpec spec_;
   Tensor word_, position_, token_type_, emb_norm_gamma_, emb_norm_beta_;
   std::vector<EncoderLayerWeights> layers_;
+  std::vector<float> relative_bias_by_distance_;  // [heads, 2 * max_tokens - 1]
+  RelativeScoreBias relative_bias_;               // views relative_bias_by_distance_
 };
 
 // The architecture part of the ModelSpec of `arch` (sizes, vocabularies, fp32 compute, max

@@ -12,7 +12,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/types/optional.h"
 
+#include "core/heads/sentence_dense.h"
 #include "core/model/bert/demo_model.h"
+#include "core/model/config_json.h"
 #include "core/model/registry.h"
 #include "core/model/safetensors.h"
 #include "core/model/weights_reader.h"
@@ -48,42 +50,133 @@ absl::StatusOr<json> ParseJsonFile(const fs::path& path, const std::string& text
   return j;
 }
 
+// sentence-transformers' mode names ("pooling_mode" since 6.x) and the booleans of older
+// configs, which models on the Hub still have.
+const struct {
+  const char* name;
+  const char* legacy_key;
+  Pooling pooling;
+} kPoolingModes[] = {
+    {"cls", "pooling_mode_cls_token", Pooling::kCls},
+    {"mean", "pooling_mode_mean_tokens", Pooling::kMean},
+    {"max", "pooling_mode_max_tokens", Pooling::kMax},
+    {"mean_sqrt_len_tokens", "pooling_mode_mean_sqrt_len_tokens", Pooling::kMeanSqrtLen},
+    {"weightedmean", "pooling_mode_weightedmean_tokens", Pooling::kWeightedMean},
+    {"lasttoken", "pooling_mode_lasttoken", Pooling::kLastToken},
+};
+
 absl::Status ApplyPoolingConfig(const fs::path& path, const std::string& text,
                                 EmbeddingDefaults& d) {
   ATTN_ASSIGN_OR_RETURN(json j, ParseJsonFile(path, text));
   if (!j.is_object()) {
     return absl::InvalidArgumentError(absl::StrCat(path.string(), ": not a JSON object"));
   }
-  struct Mode {
-    const char* key;
-    bool supported;
-    Pooling pooling;
-  };
-  const Mode modes[] = {
-      {"pooling_mode_cls_token", true, Pooling::kCls},
-      {"pooling_mode_mean_tokens", true, Pooling::kMean},
-      {"pooling_mode_max_tokens", true, Pooling::kMax},
-      {"pooling_mode_mean_sqrt_len_tokens", false, Pooling::kMean},
-      {"pooling_mode_weightedmean_tokens", false, Pooling::kMean},
-      {"pooling_mode_lasttoken", false, Pooling::kMean},
-  };
   std::vector<std::string> enabled;
-  for (const Mode& m : modes) {
-    const auto it = j.find(m.key);
-    if (it == j.end() || !it->is_boolean() || !it->get<bool>()) continue;
-    if (!m.supported) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path.string(), ": ", m.key, " is not supported (supported: cls, mean, max)"));
+  if (const auto it = j.find("pooling_mode"); it != j.end()) {
+    const json modes = it->is_array() ? *it : json::array({*it});
+    for (const json& m : modes) {
+      if (!m.is_string()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            path.string(), ": pooling_mode must be a mode name or a list of them; was ",
+            it->dump()));
+      }
+      enabled.push_back(m.get<std::string>());
     }
-    enabled.push_back(m.key);
-    d.pooling = m.pooling;
+  } else {
+    for (const auto& m : kPoolingModes) {
+      const auto k = j.find(m.legacy_key);
+      if (k != j.end() && k->is_boolean() && k->get<bool>()) enabled.push_back(m.name);
+    }
+    if (enabled.empty()) enabled.push_back("mean");  // sentence-transformers' default
   }
   if (enabled.size() > 1) {
     return absl::InvalidArgumentError(
         absl::StrCat(path.string(), ": several pooling modes at once (",
                      absl::StrJoin(enabled, ", "), ") are not supported"));
   }
-  return absl::OkStatus();
+  for (const auto& m : kPoolingModes) {
+    if (enabled.front() == m.name) {
+      d.pooling = m.pooling;
+      return absl::OkStatus();
+    }
+  }
+  std::vector<std::string> names;
+  for (const auto& m : kPoolingModes) names.push_back(m.name);
+  return absl::InvalidArgumentError(absl::StrCat(path.string(), ": pooling mode '",
+                                                 enabled.front(), "' is not supported (supported: ",
+                                                 absl::StrJoin(names, ", "), ")"));
+}
+
+// One Dense module: <module_dir>/config.json and its weights (safetensors only). `in` is the
+// width of the vector it receives.
+absl::StatusOr<SentenceDense> LoadDenseModule(const fs::path& module_dir, int in) {
+  const fs::path config_path = module_dir / "config.json";
+  ATTN_ASSIGN_OR_RETURN(const std::string text, ReadFileToString(config_path));
+  ATTN_ASSIGN_OR_RETURN(const json j, ParseJsonFile(config_path, text));
+  if (!j.is_object()) {
+    return absl::InvalidArgumentError(absl::StrCat(config_path.string(), ": not a JSON object"));
+  }
+  const std::string source = config_path.string();
+  SentenceDense d;
+  ATTN_RETURN_IF_ERROR(ReadConfigInt(j, source, "in_features", true, &d.in));
+  ATTN_RETURN_IF_ERROR(ReadConfigInt(j, source, "out_features", true, &d.out));
+  ATTN_RETURN_IF_ERROR(CheckConfigRanges(
+      source, {{"in_features", d.in, 65536}, {"out_features", d.out, 65536}}));
+  if (d.in != in) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": in_features is ", d.in,
+                                                   " but the vector it receives has ", in,
+                                                   " values"));
+  }
+  bool bias = true;
+  if (const auto it = j.find("bias"); it != j.end() && !it->is_null()) {
+    if (!it->is_boolean()) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ": bias must be true or false"));
+    }
+    bias = it->get<bool>();
+  }
+  if (const auto it = j.find("activation_function"); it != j.end() && !it->is_null()) {
+    if (!it->is_string()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ": activation_function must be a string"));
+    }
+    ATTN_ASSIGN_OR_RETURN(d.activation, ParseSentenceActivation(it->get<std::string>(), source));
+  }
+  if (const auto it = j.find("use_residual"); it != j.end() && it->is_boolean()) {
+    d.residual = it->get<bool>();
+    if (d.residual && d.in != d.out) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source, ": use_residual with in_features != out_features (a projected residual) is "
+                  "not supported"));
+    }
+  }
+  for (const char* key : {"module_input_name", "module_output_name"}) {
+    if (const auto it = j.find(key); it != j.end() && !it->is_null() &&
+                                     (!it->is_string() || *it != "sentence_embedding")) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source, ": ", key, " ", it->dump(),
+          " is not supported (a Dense module must map the sentence_embedding)"));
+    }
+  }
+  const fs::path weights_path = module_dir / "model.safetensors";
+  if (!fs::exists(weights_path)) {
+    return absl::NotFoundError(absl::StrCat(
+        weights_path.string(), " does not exist",
+        fs::exists(module_dir / "pytorch_model.bin")
+            ? " (the Dense weights are in pytorch_model.bin: only safetensors is read; convert "
+              "it, or re-save the model with a current sentence-transformers)"
+            : ""));
+  }
+  ATTN_ASSIGN_OR_RETURN(std::unique_ptr<SafetensorsFile> file,
+                        SafetensorsFile::Open(weights_path.string()));
+  SafetensorsWeightsReader reader(std::move(file));
+  const std::vector<int64_t> weight_shape = {d.out, d.in}, bias_shape = {d.out};
+  ATTN_ASSIGN_OR_RETURN(const Tensor w, reader.Read("linear.weight", weight_shape));
+  d.weight.assign(w.data(), w.data() + w.size());
+  if (bias) {
+    ATTN_ASSIGN_OR_RETURN(const Tensor b, reader.Read("linear.bias", bias_shape));
+    d.bias.assign(b.data(), b.data() + b.size());
+  }
+  return d;
 }
 
 }  // namespace
@@ -112,6 +205,7 @@ absl::StatusOr<EmbeddingDefaults> ReadEmbeddingDefaults(const fs::path& dir, int
     if (!modules.is_array()) {
       return absl::InvalidArgumentError(absl::StrCat(modules_path.string(), ": not a JSON array"));
     }
+    bool pooled = false, normalized = false;
     for (const json& m : modules) {
       const std::string type = m.is_object() && m.contains("type") && m["type"].is_string()
                                    ? m["type"].get<std::string>()
@@ -120,14 +214,24 @@ absl::StatusOr<EmbeddingDefaults> ReadEmbeddingDefaults(const fs::path& dir, int
                                   ? m["path"].get<std::string>()
                                   : "";
       if (type.ends_with(".Transformer")) continue;
+      if (normalized) {
+        // Normalize is the last module: anything after it would change the unit vectors.
+        return absl::InvalidArgumentError(absl::StrCat(
+            modules_path.string(), ": module '", type, "' after Normalize is not supported"));
+      }
       if (type.ends_with(".Pooling")) {
         pooling_config = dir / sub / "config.json";
+        pooled = true;
+      } else if (type.ends_with(".Dense") && pooled) {
+        d.dense_modules.push_back(sub);
       } else if (type.ends_with(".Normalize")) {
         d.normalize = true;
+        normalized = true;
       } else {
-        return absl::InvalidArgumentError(
-            absl::StrCat(modules_path.string(), ": module type '", type,
-                         "' is not supported (supported: Transformer, Pooling, Normalize)"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            modules_path.string(), ": module type '", type,
+            "' is not supported", type.ends_with(".Dense") ? " before Pooling" : "",
+            " (supported: Transformer, Pooling, Dense after Pooling, Normalize last)"));
       }
     }
   }
@@ -261,6 +365,17 @@ absl::StatusOr<LoadedModel> LoadModel(const std::string& name_or_dir) {
     weights = std::make_unique<SafetensorsWeightsReader>(std::move(file));
   }
   spec.weights_dtype = weights_dtype;
+  if (!spec.defaults.dense_modules.empty()) {
+    auto dense = std::make_shared<std::vector<SentenceDense>>();
+    int width = spec.hidden_size;
+    for (const std::string& sub : spec.defaults.dense_modules) {
+      ATTN_ASSIGN_OR_RETURN(SentenceDense layer, LoadDenseModule(dir / sub, width));
+      width = layer.out;
+      dense->push_back(std::move(layer));
+    }
+    spec.sentence_dense = std::move(dense);
+    spec.sentence_embedding_size = width;
+  }
   ATTN_ASSIGN_OR_RETURN(out.model, family->Build(*config, std::move(spec), *weights));
   weights.reset();  // unmaps the checkpoint
   ATTN_ASSIGN_OR_RETURN(out.tokenizer, LoadTokenizer(name_or_dir, &out.model->spec()));

@@ -2,8 +2,9 @@
 //   config.json                      architecture: model_type picks the family
 //                                    (core/model/registry.h), which reads the rest
 //   model.safetensors                weights (F32 / F16 / BF16)
-//   modules.json, 1_Pooling/config.json, sentence_bert_config.json   (sentence-transformers,
-//                                    optional) default pooling, normalize, max_seq_length
+//   modules.json, 1_Pooling/config.json, N_Dense/, sentence_bert_config.json
+//                                    (sentence-transformers, optional) default pooling, Dense
+//                                    layers, normalize, max_seq_length
 // Every problem is an error naming the file (and tensor): the server prints it and exits non-zero.
 #ifndef ATTNSERVE_CORE_MODEL_MODEL_LOADER_H_
 #define ATTNSERVE_CORE_MODEL_MODEL_LOADER_H_
@@ -45,8 +46,10 @@ absl::StatusOr<std::shared_ptr<const Tokenizer>> LoadTokenizer(const std::string
                                                                const ModelSpec* spec = nullptr);
 
 // The sentence-transformers defaults declared in `dir` (EmbeddingDefaults' defaults where the
-// files are absent). Unsupported modules (Dense, ...) and pooling modes (weighted mean, last
-// token, several at once) are errors: silently ignoring them would return different vectors.
+// files are absent): the pooling mode (1_Pooling/config.json, "pooling_mode" or the older
+// pooling_mode_* booleans), Normalize, the Dense modules' directories, max_seq_length.
+// Unsupported modules and several pooling modes at once are errors: silently ignoring them
+// would return different vectors.
 // `max_positions` caps max_seq_length.
 absl::StatusOr<EmbeddingDefaults> ReadEmbeddingDefaults(const std::filesystem::path& dir,
                                                         int max_positions);

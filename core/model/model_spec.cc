@@ -12,12 +12,19 @@ absl::string_view PoolingName(Pooling pooling) {
       return "mean";
     case Pooling::kMax:
       return "max";
+    case Pooling::kMeanSqrtLen:
+      return "mean_sqrt_len";
+    case Pooling::kWeightedMean:
+      return "weighted_mean";
+    case Pooling::kLastToken:
+      return "last_token";
   }
   return "?";
 }
 
 bool ParsePooling(absl::string_view name, Pooling* pooling) {
-  for (Pooling p : {Pooling::kCls, Pooling::kMean, Pooling::kMax}) {
+  for (Pooling p : {Pooling::kCls, Pooling::kMean, Pooling::kMax, Pooling::kMeanSqrtLen,
+                    Pooling::kWeightedMean, Pooling::kLastToken}) {
     if (absl::EqualsIgnoreCase(name, PoolingName(p))) {
       *pooling = p;
       return true;

@@ -6,7 +6,9 @@
 #define ATTNSERVE_CORE_MODEL_MODEL_SPEC_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 
@@ -14,10 +16,17 @@
 
 namespace attnserve::core {
 
-enum class Pooling { kCls, kMean, kMax };
+struct SentenceDense;  // core/heads/sentence_dense.h
 
-absl::string_view PoolingName(Pooling pooling);  // "cls" | "mean" | "max"
-// "cls" | "mean" | "max" in any case ("CLS" too); false for anything else.
+// The pooling modes of sentence-transformers' Pooling module, computed as it does: the first
+// token; the mean; the per-dimension max; the sum over sqrt(number of tokens); the mean weighted
+// by position (token i, from 0, weighs i + 1); the last token.
+enum class Pooling { kCls, kMean, kMax, kMeanSqrtLen, kWeightedMean, kLastToken };
+
+// "cls" | "mean" | "max" | "mean_sqrt_len" | "weighted_mean" | "last_token" (the proto
+// enum's names, lowercase)
+absl::string_view PoolingName(Pooling pooling);
+// A PoolingName in any case ("CLS" too); false for anything else.
 bool ParsePooling(absl::string_view name, Pooling* pooling);
 
 // What a model directory says about producing sentence embeddings (sentence-transformers files),
@@ -28,6 +37,9 @@ struct EmbeddingDefaults {
   bool normalize = false;
   // Longest input, in tokens including special tokens; min(max_seq_length, max_positions).
   int max_seq_length = 0;
+  // The sub-directories of modules.json's Dense modules, in order (LoadModel reads them into
+  // ModelSpec::sentence_dense).
+  std::vector<std::string> dense_modules;
 };
 
 // Which outputs a model can produce for a sequence.
@@ -54,6 +66,14 @@ struct ModelSpec {
   // ids are always checked against type_vocab_size.
   bool tokenizer_type_ids = true;
   EmbeddingDefaults defaults;
+  // sentence-transformers Dense modules applied to every pooled vector, in order (before
+  // Matryoshka truncation and normalization); null: none. Shared, immutable.
+  std::shared_ptr<const std::vector<SentenceDense>> sentence_dense;
+  // Size of the pooled vector: the last Dense module's out_features; 0 means hidden_size.
+  int sentence_embedding_size = 0;
+  int embedding_size() const {
+    return sentence_embedding_size > 0 ? sentence_embedding_size : hidden_size;
+  }
   ModelOutputs outputs;
   // What the forward pass computes in.
   DType compute_dtype = DType::kF32;

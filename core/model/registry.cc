@@ -8,6 +8,7 @@
 #include "core/model/bert/bert_family.h"
 #include "core/model/distilbert/distilbert_family.h"
 #include "core/model/modernbert/modernbert_family.h"
+#include "core/model/mpnet/mpnet_family.h"
 #include "core/model/roberta/roberta_family.h"
 
 namespace attnserve::core {
@@ -21,6 +22,7 @@ const std::vector<const ModelFamily*>& Families() {
       &RobertaFamily(),
       &DistilBertFamily(),
       &ModernBertFamily(),
+      &MpnetFamily(),
   };
   return families;
 }

@@ -31,7 +31,9 @@
 #include "server/requests/embed_request.h"
 
 ABSL_FLAG(std::string, input, "-", "JSON lines file to read ('-' = stdin)");
-ABSL_FLAG(std::string, pooling, "", "cls | mean | max, any case (default: the model's)");
+ABSL_FLAG(std::string, pooling, "",
+          "cls | mean | max | mean_sqrt_len | weighted_mean | last_token, any case (default: the "
+          "model's)");
 ABSL_FLAG(absl::optional<bool>, normalize, absl::nullopt,
           "L2-normalize the pooled vector (default: the model's)");
 ABSL_FLAG(int, dimensions, 0, "keep the first N dimensions (Matryoshka); 0 = all");
@@ -160,11 +162,12 @@ int RunEncodeCommand(const std::vector<std::string>& args) {
   output.token_embeddings = absl::GetFlag(FLAGS_token_embeddings);
   if (const std::string p = absl::GetFlag(FLAGS_pooling);
       !p.empty() && !core::ParsePooling(p, &output.pooling.pooling)) {
-    std::fprintf(stderr, "attnserve encode: --pooling must be cls, mean or max; was '%s'\n",
+    std::fprintf(stderr, "attnserve encode: --pooling must be cls, mean, max, mean_sqrt_len, "
+                 "weighted_mean or last_token; was '%s'\n",
                  p.c_str());
     return 2;
   }
-  if (absl::Status st = core::ValidatePoolingOptions(output.pooling, spec.hidden_size); !st.ok()) {
+  if (absl::Status st = core::ValidatePoolingOptions(output.pooling, spec.embedding_size()); !st.ok()) {
     std::fprintf(stderr, "attnserve encode: --%s\n", std::string(st.message()).c_str());
     return 2;
   }

@@ -410,6 +410,15 @@ std::string TeiInfoResponse(const v1::InfoResponse& info, bool auto_truncate,
     case v1::POOLING_MAX:
       pooling = "max";
       break;
+    case v1::POOLING_MEAN_SQRT_LEN:
+      pooling = "mean_sqrt_len";
+      break;
+    case v1::POOLING_WEIGHTED_MEAN:
+      pooling = "weighted_mean";
+      break;
+    case v1::POOLING_LAST_TOKEN:
+      pooling = "last_token";  // TEI's spelling
+      break;
     default:
       pooling = "mean";
   }

@@ -41,10 +41,17 @@ absl::StatusOr<core::Pooling> ResolvePooling(v1::Pooling p, const ServingModel& 
       return core::Pooling::kMean;
     case v1::POOLING_MAX:
       return core::Pooling::kMax;
+    case v1::POOLING_MEAN_SQRT_LEN:
+      return core::Pooling::kMeanSqrtLen;
+    case v1::POOLING_WEIGHTED_MEAN:
+      return core::Pooling::kWeightedMean;
+    case v1::POOLING_LAST_TOKEN:
+      return core::Pooling::kLastToken;
     default:
-      return absl::InvalidArgumentError(
-          absl::StrCat("unknown pooling value ", static_cast<int>(p),
-                       " (POOLING_UNSPECIFIED=0, POOLING_CLS=1, POOLING_MEAN=2, POOLING_MAX=3)"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown pooling value ", static_cast<int>(p),
+          " (POOLING_UNSPECIFIED=0, POOLING_CLS=1, POOLING_MEAN=2, POOLING_MAX=3, "
+          "POOLING_MEAN_SQRT_LEN=4, POOLING_WEIGHTED_MEAN=5, POOLING_LAST_TOKEN=6)"));
   }
 }
 
@@ -160,10 +167,11 @@ absl::StatusOr<PreparedEmbed> PrepareEmbed(const v1::EmbedRequest& request,
                         ResolveDirection(request.truncation_direction()));
   p.spec.pooling.normalize =
       request.has_normalize() ? request.normalize() : model.spec.defaults.normalize;
-  if (request.dimensions() > static_cast<uint32_t>(model.spec.hidden_size)) {
-    return absl::InvalidArgumentError(absl::StrCat("dimensions ", request.dimensions(),
-                                                   " is larger than the model's hidden size ",
-                                                   model.spec.hidden_size));
+  if (request.dimensions() > static_cast<uint32_t>(model.spec.embedding_size())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "dimensions ", request.dimensions(), " is larger than the model's ",
+        model.spec.sentence_embedding_size > 0 ? "embedding size " : "hidden size ",
+        model.spec.embedding_size()));
   }
   p.spec.pooling.dimensions = static_cast<int>(request.dimensions());
   p.spec.token_embeddings = request.return_token_embeddings();
@@ -181,7 +189,7 @@ absl::StatusOr<PreparedEmbed> PrepareEmbed(const v1::EmbedRequest& request,
   if (limits.max_response_bytes > 0) {
     // A lower bound of the encoded response: 4 bytes per float sent (the vectors dominate).
     const int64_t dims = p.spec.pooling.dimensions > 0 ? p.spec.pooling.dimensions
-                                                       : model.spec.hidden_size;
+                                                       : model.spec.embedding_size();
     int64_t floats = dims * static_cast<int64_t>(p.inputs.size());
     if (p.spec.token_embeddings) floats += p.tokens * model.spec.hidden_size;
     const int64_t bytes = 4 * floats;
@@ -356,6 +364,15 @@ v1::InfoResponse MakeInfo(const ServingModel& model, const RequestLimits& limits
       break;
     case core::Pooling::kMax:
       info.set_default_pooling(v1::POOLING_MAX);
+      break;
+    case core::Pooling::kMeanSqrtLen:
+      info.set_default_pooling(v1::POOLING_MEAN_SQRT_LEN);
+      break;
+    case core::Pooling::kWeightedMean:
+      info.set_default_pooling(v1::POOLING_WEIGHTED_MEAN);
+      break;
+    case core::Pooling::kLastToken:
+      info.set_default_pooling(v1::POOLING_LAST_TOKEN);
       break;
   }
   info.set_default_normalize(spec.defaults.normalize);

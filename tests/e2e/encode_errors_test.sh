@@ -38,7 +38,7 @@ done
 
 # Bad flags.
 "$BIN" encode --model demo --pooling median </dev/null 2>/tmp/attnserve_e2e_err.$$ && fail "bad --pooling accepted"
-grep -q "pooling must be cls, mean or max" /tmp/attnserve_e2e_err.$$ || fail "$(cat /tmp/attnserve_e2e_err.$$)"
+grep -q "pooling must be cls, mean, max, mean_sqrt_len, weighted_mean or last_token" /tmp/attnserve_e2e_err.$$ || fail "$(cat /tmp/attnserve_e2e_err.$$)"
 "$BIN" encode --model demo --dimensions 4096 </dev/null 2>/tmp/attnserve_e2e_err.$$ && fail "bad --dimensions accepted"
 grep -q "dimensions 4096 is outside \[0, 128\]" /tmp/attnserve_e2e_err.$$ || fail "$(cat /tmp/attnserve_e2e_err.$$)"
 

@@ -5,17 +5,18 @@ committed):
 
     ~/.cache/attnserve-stvenv/bin/python tests/testdata/families/generate_fixtures.py [NAME...]
 
+(NAMEs: only those configurations; all by default)
 (that virtualenv has transformers 5.23.0 and torch 2.15.0; any environment with
 `pip install torch transformers safetensors` works). The script is deterministic: the same
 versions give the same files.
 
 For each configuration in CONFIGS it builds a randomly initialised transformers model of the
-family (BertModel, RobertaModel, XLMRobertaModel, CamembertModel, DistilBertModel,
+family (BertModel, RobertaModel, XLMRobertaModel, CamembertModel, DistilBertModel, MPNetModel,
 ModernBertModel, or their *ForMaskedLM for checkpoints whose tensors sit under the "bert." /
-"roberta." / "distilbert." / "model." prefix), with weights re-drawn larger than transformers'
-init (std 0.02 would make every layer nearly the identity), saves it with save_pretrained
-(safetensors, F32) into <name>/, reloads it with AutoModel.from_pretrained (what a user gets),
-and writes <name>/expected.safetensors:
+"roberta." / "distilbert." / "mpnet." / "model." prefix), with weights re-drawn larger than
+transformers' init (std 0.02 would make every layer nearly the identity), saves it with
+save_pretrained (safetensors, F32) into <name>/, reloads it with AutoModel.from_pretrained (what
+a user gets), and writes <name>/expected.safetensors:
 
     seq{i}.ids, seq{i}.type_ids           I32 [L]   the i-th sequence (no special tokens added)
     seq{i}.batch_hidden_state             F32 [L, H] last hidden state of the sequence when run
@@ -25,11 +26,19 @@ and writes <name>/expected.safetensors:
     seq{i}.mean_normalized                F32 [H]   mean over its tokens, then L2-normalized
     seq{i}.cls_normalized                 F32 [H]   first token, L2-normalized
 
+MPNet fixtures also hold transformers' own relative position buckets (MPNetEncoder's
+relative_position_bucket, 32 buckets, max_distance 128), checked by the C++ bucket function:
+
+    relative_position_bucket.distance    I32 [N]   key-minus-query distances, -600 .. 600
+    relative_position_bucket.bucket      I32 [N]   their buckets
+
 The reference forward runs in float64 (the F32 weights are exact in float64; attention
 "eager"), pooling as sentence-transformers' Pooling + Normalize do. Position ids are left to
 transformers (RoBERTa's create_position_ids_from_input_ids). RoBERTa-family configurations put a
 pad_token_id inside one sequence, attended to (attention_mask 1): transformers gives that token
-position padding_idx and does not count it, and the C++ side must match.
+position padding_idx and does not count it, and the C++ side must match. MPNet does the same with
+its fixed padding_idx 1; its configurations have sequences longer than the bias buckets'
+boundaries (8, 11, 16, 22, 32, 45, 64, 90, 128 tokens apart) and than max_distance.
 
 The C++ test is tests/unit/model/family_reference_test.cc.
 """
@@ -43,8 +52,9 @@ from safetensors.torch import save_file
 from transformers import (AutoModel, BertConfig, BertForMaskedLM, BertModel, CamembertConfig,
                           CamembertModel, DistilBertConfig, DistilBertForMaskedLM,
                           DistilBertModel, ModernBertConfig, ModernBertForMaskedLM,
-                          ModernBertModel, RobertaConfig, RobertaForMaskedLM, RobertaModel,
-                          XLMRobertaConfig, XLMRobertaModel)
+                          ModernBertModel, MPNetConfig, MPNetForMaskedLM, MPNetModel,
+                          RobertaConfig, RobertaForMaskedLM, RobertaModel, XLMRobertaConfig,
+                          XLMRobertaModel)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -112,6 +122,20 @@ CONFIGS = [
                  intermediate_size=40, max_position_embeddings=160, local_attention=16,
                  global_attn_every_n_layers=2, hidden_activation="gelu", pad_token_id=0,
                  bos_token_id=1, eos_token_id=2, cls_token_id=1, sep_token_id=2)),
+    # Head dim 15 (odd); 148 tokens: distances past max_distance 128, lengths across the bucket
+    # boundaries.
+    dict(name="mpnet_h60_heads4", cls=MPNetModel, config=MPNetConfig, pad_inside=True,
+         lengths=[1, 2, 9, 12, 17, 23, 33, 46, 65, 91, 129, 145, 148],
+         kw=dict(vocab_size=100, hidden_size=60, num_hidden_layers=2, num_attention_heads=4,
+                 intermediate_size=76, max_position_embeddings=150, hidden_act="gelu",
+                 layer_norm_eps=1e-5, relative_attention_num_buckets=32, pad_token_id=1)),
+    # The MaskedLM checkpoint ("mpnet." prefix), a bias table with more rows than the 32 buckets
+    # used, tanh GELU.
+    dict(name="mpnet_prefixed_h48_heads2_tanh", cls=MPNetForMaskedLM, config=MPNetConfig,
+         pad_inside=True, lengths=[1, 3, 8, 16, 30, 47, 60],
+         kw=dict(vocab_size=90, hidden_size=48, num_hidden_layers=3, num_attention_heads=2,
+                 intermediate_size=70, max_position_embeddings=62, hidden_act="gelu_new",
+                 layer_norm_eps=1e-12, relative_attention_num_buckets=40, pad_token_id=1)),
 ]
 
 
@@ -119,6 +143,8 @@ def max_tokens(c):
     kw = c["kw"]
     if c["config"] in (RobertaConfig, XLMRobertaConfig, CamembertConfig):
         return kw["max_position_embeddings"] - kw["pad_token_id"] - 1
+    if c["config"] is MPNetConfig:
+        return kw["max_position_embeddings"] - 2  # MPNetEmbeddings.padding_idx is 1, always
     return kw["max_position_embeddings"]
 
 
@@ -144,12 +170,13 @@ def make_sequences(c, gen):
     kw = c["kw"]
     vocab, pad = kw["vocab_size"], kw["pad_token_id"]
     top = max_tokens(c)
-    lengths = [1, 2, 5, 9, 16, top - 3, top]
+    lengths = c.get("lengths", [1, 2, 5, 9, 16, top - 3, top])
+    assert max(lengths) == top, (c["name"], top)
     seqs = []
     for k, n in enumerate(lengths):
         ids = torch.randint(0, vocab, (n,), generator=gen)
         ids[ids == pad] = (pad + 1) % vocab  # padding only where placed on purpose
-        if c.get("pad_inside") and k in (3, 6):
+        if c.get("pad_inside") and k in (3, len(lengths) - 1):
             ids[n // 2] = pad  # a real token equal to pad_token_id, attended to
         types = torch.zeros(n, dtype=torch.long)
         if c.get("type_ids") and n > 1:
@@ -218,6 +245,11 @@ def generate(c):
         worst_batch_vs_alone = max(worst_batch_vs_alone, (a - b).abs().max().item())
     # Padding and batching must not change transformers' own result.
     assert worst_batch_vs_alone < 1e-10, (c["name"], worst_batch_vs_alone)
+    if c["config"] is MPNetConfig:
+        distance = torch.arange(-600, 601)
+        bucket = ref.encoder.relative_position_bucket(distance, num_buckets=32, max_distance=128)
+        expected["relative_position_bucket.distance"] = distance.to(torch.int32)
+        expected["relative_position_bucket.bucket"] = bucket.to(torch.int32)
     save_file(expected, os.path.join(out_dir, "expected.safetensors"))
     with open(os.path.join(out_dir, "config.json")) as f:
         model_type = json.load(f)["model_type"]

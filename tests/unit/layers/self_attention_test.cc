@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -10,9 +11,9 @@
 namespace attnserve::core {
 namespace {
 
-// softmax(Q Kᵀ / sqrt(d)) V per sequence and head, in double.
+// softmax(Q Kᵀ / sqrt(d) [+ bias]) V per sequence and head, in double.
 std::vector<double> NaiveAttention(const std::vector<float>& qkv, const std::vector<int64_t>& offsets,
-                                   int heads, int d) {
+                                   int heads, int d, const RelativeScoreBias* bias = nullptr) {
   const int64_t hidden = static_cast<int64_t>(heads) * d;
   const int64_t tokens = offsets.back();
   std::vector<double> ctx(static_cast<size_t>(tokens * hidden), 0.0);
@@ -27,6 +28,10 @@ std::vector<double> NaiveAttention(const std::vector<float>& qkv, const std::vec
           double dot = 0;
           for (int k = 0; k < d; ++k) dot += at(b + i, h * d + k) * at(b + j, hidden + h * d + k);
           p[static_cast<size_t>(j)] = dot / std::sqrt(static_cast<double>(d));
+          if (bias != nullptr) {
+            p[static_cast<size_t>(j)] +=
+                bias->by_distance[h * (2 * bias->max_len - 1) + (j - i) + bias->max_len - 1];
+          }
           max = std::max(max, p[static_cast<size_t>(j)]);
         }
         for (double& v : p) sum += (v = std::exp(v - max));
@@ -73,6 +78,35 @@ INSTANTIATE_TEST_SUITE_P(Batches, SelfAttentionTest,
                                            AttentionCase{{1, 17, 3, 64}, 4, 16},
                                            AttentionCase{{40, 1, 2, 33}, 12, 32},
                                            AttentionCase{{130}, 2, 64}));
+
+// A per-head bias by key-minus-query distance, large enough to reorder the attention weights.
+TEST(SelfAttentionBiasTest, AddsTheHeadsBiasOfEachDistanceBeforeTheSoftmax) {
+  const int heads = 3, d = 7;
+  const std::vector<int64_t> lengths = {1, 9, 20, 4};
+  const int64_t max_len = 24;  // longer than any sequence: only a slice of the table is used
+  std::vector<int64_t> offsets = {0};
+  for (int64_t l : lengths) offsets.push_back(offsets.back() + l);
+  const int64_t hidden = static_cast<int64_t>(heads) * d;
+  std::mt19937 rng(7);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::vector<float> qkv(static_cast<size_t>(offsets.back() * 3 * hidden));
+  for (float& v : qkv) v = dist(rng);
+  std::vector<float> table(static_cast<size_t>(heads * (2 * max_len - 1)));
+  for (float& v : table) v = 3.0f * dist(rng);
+  const RelativeScoreBias bias{table.data(), max_len};
+  AttentionScratch scratch;
+  scratch.Reserve(omp_get_max_threads(), 20);
+  std::vector<float> ctx(static_cast<size_t>(offsets.back() * hidden), -1.0f);
+  SelfAttentionForward(qkv.data(), offsets, heads, d, ctx.data(), scratch, &bias);
+  const std::vector<double> ref = NaiveAttention(qkv, offsets, heads, d, &bias);
+  const std::vector<double> unbiased = NaiveAttention(qkv, offsets, heads, d);
+  double moved = 0.0;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    ASSERT_NEAR(ctx[i], ref[i], 2e-5) << "element " << i;
+    moved = std::max(moved, std::abs(ref[i] - unbiased[i]));
+  }
+  EXPECT_GT(moved, 0.1);  // the bias matters: a test that ignored it would fail
+}
 
 }  // namespace
 }  // namespace attnserve::core

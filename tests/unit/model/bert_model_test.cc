@@ -202,10 +202,10 @@ TEST(ModelRegistryTest, UnknownModelTypeListsTheSupportedOnes) {
   ASSERT_FALSE(family.ok());
   EXPECT_THAT(family.status().message(),
               HasSubstr("/m/config.json: model_type \"gpt2\" is not supported (supported: bert, "
-                        "camembert, distilbert, modernbert, roberta, xlm-roberta)"));
+                        "camembert, distilbert, modernbert, mpnet, roberta, xlm-roberta)"));
   EXPECT_THAT(SupportedModelTypes(),
-              ::testing::ElementsAre("bert", "camembert", "distilbert", "modernbert", "roberta",
-                                     "xlm-roberta"));
+              ::testing::ElementsAre("bert", "camembert", "distilbert", "modernbert", "mpnet",
+                                     "roberta", "xlm-roberta"));
 }
 
 }  // namespace

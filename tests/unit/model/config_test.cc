@@ -1,5 +1,7 @@
 #include "core/model/bert/bert_config.h"
 
+#include <string>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -78,6 +80,11 @@ TEST(PoolingTest, ParsesNames) {
   EXPECT_FALSE(ParsePooling("median", &p));
   EXPECT_FALSE(ParsePooling("", &p));
   EXPECT_EQ(PoolingName(Pooling::kMean), "mean");
+  for (const Pooling q : {Pooling::kMeanSqrtLen, Pooling::kWeightedMean, Pooling::kLastToken}) {
+    EXPECT_TRUE(ParsePooling(std::string(PoolingName(q)), &p)) << PoolingName(q);
+    EXPECT_EQ(p, q);
+  }
+  EXPECT_EQ(PoolingName(Pooling::kLastToken), "last_token");
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // refuses, how the loader reports a model_type no family serves, and what happens to type ids
 // for families without token types. (Their numbers against transformers are in
 // family_reference_test.cc.)
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -115,6 +116,58 @@ TEST(DistilBertFamilyTest, RefusesSinusoidalPositionsAndBadSizesNamingTheKey) {
   EXPECT_THAT(Parse(act).status().message(), HasSubstr("activation 'swish' is not supported"));
 }
 
+TEST(MpnetFamilyTest, PositionsAfterPaddingIndexOneNoTokenTypesAndItsBucketKey) {
+  const std::string json = ReadText(kFixtures / "mpnet_h60_heads4" / "config.json");
+  auto c = Parse(json);
+  ASSERT_TRUE(c.ok()) << c.status();
+  const ModelSpec& spec = (*c)->spec;
+  EXPECT_EQ(spec.architecture, "mpnet");
+  EXPECT_EQ(spec.hidden_size, 60);
+  EXPECT_EQ(spec.num_heads, 4);
+  EXPECT_EQ(spec.max_positions, 150 - 2);  // MPNetEmbeddings.padding_idx is 1
+  EXPECT_EQ(spec.type_vocab_size, 1);
+  EXPECT_FALSE(spec.tokenizer_type_ids);
+  EXPECT_THAT(ValidateSequence(spec, std::vector<int32_t>{5, 6}, std::vector<int32_t>{0, 1})
+                  .message(),
+              HasSubstr("the model has no token types"));
+  // Whatever pad_token_id says, positions start after index 1, as in transformers.
+  std::string pad = json;
+  const std::string pad_key = "\"pad_token_id\": ";
+  pad.replace(pad.find(pad_key + "1"), pad_key.size() + 1, pad_key + "3");
+  auto c3 = Parse(pad);
+  ASSERT_TRUE(c3.ok()) << c3.status();
+  EXPECT_EQ((*c3)->spec.max_positions, 150 - 2);
+  // The bias is looked up in 32 buckets: a smaller table is refused, naming the key.
+  std::string buckets = json;
+  const std::string key = "\"relative_attention_num_buckets\": ";
+  buckets.replace(buckets.find(key + "32"), key.size() + 2, key + "16");
+  EXPECT_THAT(Parse(buckets).status().message(),
+              HasSubstr("c.json: relative_attention_num_buckets (16) must be at least 32"));
+}
+
+TEST(MpnetFamilyTest, MissingRelativeAttentionBiasNamesTheTensor) {
+  const fs::path dir = kFixtures / "mpnet_h60_heads4";
+  auto family = FindModelFamily("mpnet", "c.json");
+  ASSERT_TRUE(family.ok());
+  auto c = (*family)->ParseConfig(ReadText(dir / "config.json"), "c.json");
+  ASSERT_TRUE(c.ok()) << c.status();
+  auto file = SafetensorsFile::Open((dir / "model.safetensors").string());
+  ASSERT_TRUE(file.ok()) << file.status();
+  // Every tensor of the checkpoint but the bias table.
+  InMemoryWeightsReader weights("mem");
+  for (const StTensor& t : (*file)->tensors()) {
+    if (t.name.find("relative_attention_bias") != std::string::npos) continue;
+    ASSERT_EQ(t.dtype, StDType::kF32);
+    std::vector<float> v((t.end - t.begin) / sizeof(float));
+    std::memcpy(v.data(), t.data, t.end - t.begin);
+    weights.Add(t.name, t.shape, std::move(v));
+  }
+  auto m = (*family)->Build(**c, (*c)->spec, weights);
+  ASSERT_FALSE(m.ok());
+  EXPECT_THAT(m.status().message(),
+              HasSubstr("mem: missing tensor 'encoder.relative_attention_bias.weight'"));
+}
+
 // The loader fails at startup (LoadModel is what `serve` calls before listening) and the message
 // lists every model_type that is served.
 TEST(ModelLoaderFamilyTest, UnsupportedModelTypeIsALoadErrorListingTheSupportedOnes) {
@@ -122,15 +175,15 @@ TEST(ModelLoaderFamilyTest, UnsupportedModelTypeIsALoadErrorListingTheSupportedO
   fs::remove_all(dir);
   fs::copy(kFixtures / "roberta_h48_heads2", dir);
   std::string json = ReadText(dir / "config.json");
-  json.replace(json.find("\"roberta\""), 9, "\"mpnet\"");
+  json.replace(json.find("\"roberta\""), 9, "\"funnel\"");
   std::ofstream(dir / "config.json", std::ios::trunc) << json;
   auto m = LoadModel(dir.string());
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(m.status().message(),
               HasSubstr((dir / "config.json").string() +
-                        ": model_type \"mpnet\" is not supported (supported: bert, camembert, "
-                        "distilbert, modernbert, roberta, xlm-roberta)"));
+                        ": model_type \"funnel\" is not supported (supported: bert, camembert, "
+                        "distilbert, modernbert, mpnet, roberta, xlm-roberta)"));
   fs::remove_all(dir);
 }
 

@@ -1,6 +1,6 @@
 // Every encoder family against Hugging Face transformers itself: random-init BertModel,
-// RobertaModel, XLMRobertaModel, CamembertModel, DistilBertModel and ModernBertModel checkpoints
-// (and their *ForMaskedLM, whose tensors carry the base-model prefix) saved with
+// RobertaModel, XLMRobertaModel, CamembertModel, DistilBertModel, MPNetModel and ModernBertModel
+// checkpoints (and their *ForMaskedLM, whose tensors carry the base-model prefix) saved with
 // save_pretrained, with float64 reference outputs — tests/testdata/families/generate_fixtures.py,
 // which says how to regenerate them. Each directory is loaded through the normal loader
 // (LoadModel), so the registry picks the family from config.json's model_type.
@@ -168,7 +168,7 @@ TEST_P(FamilyReferenceTest, SequenceInAMixedBatchEqualsItselfAlone) {
 
 // max_positions: BERT, DistilBERT and ModernBERT take max_position_embeddings tokens; the
 // RoBERTa family max_position_embeddings - pad_token_id - 1 (positions start after the padding
-// index).
+// index), MPNet max_position_embeddings - 2 (its padding index is always 1).
 INSTANTIATE_TEST_SUITE_P(
     Families, FamilyReferenceTest,
     ::testing::Values(Fixture{"bert_h60_heads3", "bert", 40},
@@ -181,7 +181,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Fixture{"distilbert_prefixed_h60_heads3_relu", "distilbert", 24},
                       Fixture{"modernbert_h48_heads2_w8", "modernbert", 40},
                       Fixture{"modernbert_prefixed_h60_heads3_w7_bias", "modernbert", 32},
-                      Fixture{"modernbert_h32_heads2_w16_len160", "modernbert", 160}),
+                      Fixture{"modernbert_h32_heads2_w16_len160", "modernbert", 160},
+                      Fixture{"mpnet_h60_heads4", "mpnet", 150 - 2},
+                      Fixture{"mpnet_prefixed_h48_heads2_tanh", "mpnet", 62 - 2}),
     [](const ::testing::TestParamInfo<Fixture>& p) {
       std::string name = p.param.dir;
       std::replace(name.begin(), name.end(), '-', '_');
