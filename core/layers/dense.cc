@@ -7,6 +7,8 @@
 #include "absl/strings/str_cat.h"
 
 #include "core/dnnl/dnnl_util.h"
+#include "core/ops/multiversion.h"
+#include "core/ops/vec.h"
 #include "core/util/check.h"
 
 namespace attnserve::core {
@@ -81,23 +83,67 @@ int8_t QuantizeSymmetric(float v, float scale) {
   return static_cast<int8_t>(std::clamp(std::nearbyint(v / scale), -127.0f, 127.0f));
 }
 
+namespace {
+
+// One row: scale = max|x| / 127 (1 for a zero row), q = clamp(round(x / scale)) + 128. Rounding
+// by the 1.5 * 2^23 trick is round-half-to-even, as std::nearbyint; |x / scale| <= 127 here.
+ATTN_MULTIVERSION
+void QuantizeRowU8(const float* row, int64_t cols, uint8_t* out, float* scale_out) {
+  using vec::F16;
+  constexpr int64_t w = vec::kWidth;
+  F16 vmax = vec::Splat(0.0f);
+  int64_t k = 0;
+  for (; k + w <= cols; k += w) {
+    const F16 v = vec::Load(row + k);
+    vmax = vec::Max(vmax, vec::Max(v, -v));
+  }
+  float max_abs = vec::ReduceMax(vmax);
+  for (; k < cols; ++k) max_abs = std::max(max_abs, std::fabs(row[k]));
+  const float scale = max_abs > 0.0f ? max_abs / 127.0f : 1.0f;
+  const float inv = 1.0f / scale;
+  *scale_out = scale;
+  const F16 magic = vec::Splat(12582912.0f), hi = vec::Splat(127.0f), lo = vec::Splat(-127.0f);
+  for (k = 0; k + w <= cols; k += w) {
+    F16 q = (vec::Load(row + k) * inv + magic) - magic;
+    q = q < lo ? lo : q;
+    q = q > hi ? hi : q;
+    const vec::I16 qi = __builtin_convertvector(q, vec::I16) + kActivationZeroPoint;
+    for (int i = 0; i < w; ++i) out[k + i] = static_cast<uint8_t>(qi[i]);
+  }
+  for (; k < cols; ++k) {
+    const float v = std::clamp(std::nearbyint(row[k] * inv), -127.0f, 127.0f);
+    out[k] = static_cast<uint8_t>(static_cast<int>(v) + kActivationZeroPoint);
+  }
+}
+
+// The int8 epilogue of one row: o = s · a + bias (kNone, GELU before its eltwise pass), o +=
+// s · a + bias (residual), o = max(s · a + bias, 0) (ReLU).
+ATTN_MULTIVERSION
+void ScaleRowAddBias(const float* a, float s, const float* bias, int64_t n, DensePostOp op,
+                     float* o) {
+  using vec::F16;
+  constexpr int64_t w = vec::kWidth;
+  const F16 vs = vec::Splat(s), zero = vec::Splat(0.0f);
+  int64_t j = 0;
+  for (; j + w <= n; j += w) {
+    F16 v = vec::Load(a + j) * vs + vec::Load(bias + j);
+    if (op == DensePostOp::kResidualAdd) v += vec::Load(o + j);
+    if (op == DensePostOp::kRelu) v = vec::Max(v, zero);
+    vec::Store(o + j, v);
+  }
+  for (; j < n; ++j) {
+    float v = s * a[j] + bias[j];
+    if (op == DensePostOp::kResidualAdd) v += o[j];
+    if (op == DensePostOp::kRelu) v = std::max(v, 0.0f);
+    o[j] = v;
+  }
+}
+
+}  // namespace
+
 void QuantizeRowsU8(const float* x, int64_t rows, int64_t cols, uint8_t* q, float* scales) {
 #pragma omp parallel for schedule(static)
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* row = x + r * cols;
-    uint8_t* out = q + r * cols;
-    float max_abs = 0.0f;
-    for (int64_t k = 0; k < cols; ++k) max_abs = std::max(max_abs, std::fabs(row[k]));
-    const float scale = max_abs > 0.0f ? max_abs / 127.0f : 1.0f;
-    const float inv = 1.0f / scale;
-    scales[r] = scale;
-    // |row[k] * inv| <= 127 (up to rounding of inv), so only the clamp at the ends is needed;
-    // nearbyint rounds half to even, as QuantizeSymmetric does.
-    for (int64_t k = 0; k < cols; ++k) {
-      const float v = std::clamp(std::nearbyint(row[k] * inv), -127.0f, 127.0f);
-      out[k] = static_cast<uint8_t>(static_cast<int>(v) + kActivationZeroPoint);
-    }
-  }
+  for (int64_t r = 0; r < rows; ++r) QuantizeRowU8(x + r * cols, cols, q + r * cols, scales + r);
 }
 
 absl::StatusOr<dnnl::memory::desc> PreferredWeightsDesc(const dnnl::engine& engine, int64_t in,
@@ -341,24 +387,9 @@ absl::StatusOr<std::unique_ptr<DenseKernel>> Int8DenseKernel::Create(
 
 void Int8DenseKernel::Epilogue(int64_t m, const float* acc, const float* scales,
                                const float* bias, float* y) {
-  const int64_t n = out_;
-  const bool residual = post_op_ == DensePostOp::kResidualAdd;
-  const bool relu = post_op_ == DensePostOp::kRelu;
 #pragma omp parallel for schedule(static)
   for (int64_t r = 0; r < m; ++r) {
-    const float s = scales[r];
-    const float* a = acc + r * n;
-    float* o = y + r * n;
-    if (residual) {
-#pragma omp simd
-      for (int64_t j = 0; j < n; ++j) o[j] += s * a[j] + bias[j];
-    } else if (relu) {
-#pragma omp simd
-      for (int64_t j = 0; j < n; ++j) o[j] = std::max(s * a[j] + bias[j], 0.0f);
-    } else {
-#pragma omp simd
-      for (int64_t j = 0; j < n; ++j) o[j] = s * a[j] + bias[j];
-    }
+    ScaleRowAddBias(acc + r * out_, scales[r], bias, out_, post_op_, y + r * out_);
   }
 }
 

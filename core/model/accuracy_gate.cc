@@ -39,8 +39,8 @@ constexpr const char* kSentences[] = {
     "The mitochondria is the powerhouse of the cell.",
     "Water boils at 100 °C at sea level, but at lower temperatures at high altitude.",
     "She sells seashells by the seashore, and the shells she sells are surely seashells.",
-    "Terms and conditions: the subscription renews automatically unless cancelled 24 hours "
-    "before the end of the current period.",
+    ("Terms and conditions: the subscription renews automatically unless cancelled 24 hours "
+     "before the end of the current period."),
     "Error: segmentation fault (core dumped) at 0x00007ffd5e8c3a10 in libfoo.so.3",
     "To be, or not to be, that is the question.",
     "The Great Barrier Reef is the world's largest coral reef system, off Queensland, Australia.",
