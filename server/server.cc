@@ -125,7 +125,7 @@ absl::StatusOr<std::unique_ptr<AttnServer>> AttnServer::Start(ServerOptions opti
   absl::StatusOr<core::LoadedModel> loaded = absl::UnknownError("the model was not loaded");
   std::thread([&] {
     core::SetComputeThreadsOnThisThread(options.batching.compute_threads);
-    loaded = core::LoadModel(options.model);
+    loaded = core::LoadModel(options.model, options.load);
   }).join();
   if (!loaded.ok()) {
     return absl::Status(loaded.status().code(),
@@ -156,7 +156,13 @@ absl::StatusOr<std::unique_ptr<AttnServer>> AttnServer::Start(ServerOptions opti
   s->registry_ = std::make_shared<prometheus::Registry>();
   s->metrics_ = std::make_unique<ServerMetrics>(
       *s->registry_, MetricsLabels{m.name, spec.architecture, spec.weights_dtype,
-                                   kAttnserveVersion, core::OneDnnVersion()});
+                                   kAttnserveVersion, core::OneDnnVersion(),
+                                   std::string(core::DTypeName(spec.compute_dtype))});
+  if (m.accuracy.has_value() && !m.accuracy->passed) {
+    ATTN_LOG(WARNING) << "serving " << core::DTypeName(spec.compute_dtype)
+                      << " although it failed the accuracy gate (--ignore-accuracy-gate): "
+                      << m.accuracy->Summary();
+  }
   if (options.metrics_port >= 0) {
     const std::string addr = FormatAddress(options.metrics_host, options.metrics_port);
     try {
@@ -184,9 +190,10 @@ absl::StatusOr<std::unique_ptr<AttnServer>> AttnServer::Start(ServerOptions opti
   request_options.batching = options.batching;
   request_options.server_version = kAttnserveVersion;
   request_options.cpu_isa = std::string(core::CpuIsaName());
-  ATTN_ASSIGN_OR_RETURN(s->handler_, RequestHandler::Create(ServingModel{m.name, spec, m.tokenizer},
-                                                            request_options, s->batcher_.get(),
-                                                            s->metrics_.get()));
+  ATTN_ASSIGN_OR_RETURN(
+      s->handler_,
+      RequestHandler::Create(ServingModel{m.name, spec, m.tokenizer, m.accuracy}, request_options,
+                             s->batcher_.get(), s->metrics_.get()));
   s->service_ = std::make_unique<GrpcEmbedderService>(s->handler_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -302,22 +309,28 @@ void AttnServer::Drain(absl::Time deadline) {
 
 LogFields AttnServer::BannerFields() const {
   const core::ModelSpec& c = loaded_.spec();
-  return {{"event", "serving"},
-          {"version", kAttnserveVersion},
-          {"model", loaded_.name},
-          {"architecture", c.architecture},
-          {"compute_dtype", core::DTypeName(c.compute_dtype)},
-          {"max_input_length", options_.limits.max_input_length},
-          {"address", FormatAddress(options_.host, port_)},
-          {"port", port_},
-          {"metrics_port", metrics_port_},
-          {"http_port", http_port()},
-          {"tls", !options_.tls.cert_pem.empty()},
-          {"mutual_tls", !options_.tls.client_ca_pem.empty()},
-          {"api_keys", !options_.api_keys.empty()},
-          {"cpu_isa", core::CpuIsaName()},
-          {"compute_threads", batcher_->compute_threads()},
-          {"tokenizer_threads", options_.tokenizer_threads}};
+  LogFields f = {{"event", "serving"},
+                 {"version", kAttnserveVersion},
+                 {"model", loaded_.name},
+                 {"architecture", c.architecture},
+                 {"compute_dtype", core::DTypeName(c.compute_dtype)},
+                 {"max_input_length", options_.limits.max_input_length},
+                 {"address", FormatAddress(options_.host, port_)},
+                 {"port", port_},
+                 {"metrics_port", metrics_port_},
+                 {"http_port", http_port()},
+                 {"tls", !options_.tls.cert_pem.empty()},
+                 {"mutual_tls", !options_.tls.client_ca_pem.empty()},
+                 {"api_keys", !options_.api_keys.empty()},
+                 {"cpu_isa", core::CpuIsaName()},
+                 {"compute_threads", batcher_->compute_threads()},
+                 {"tokenizer_threads",options_.tokenizer_threads}};
+  if (loaded_.accuracy.has_value()) {
+    f.emplace_back("accuracy_min_cosine", loaded_.accuracy->min_cosine);
+    f.emplace_back("accuracy_mean_cosine", loaded_.accuracy->mean_cosine);
+    f.emplace_back("accuracy_gate_passed", loaded_.accuracy->passed);
+  }
+  return f;
 }
 
 std::string AttnServer::Banner() const {
@@ -327,6 +340,9 @@ std::string AttnServer::Banner() const {
       "attnserve ", kAttnserveVersion, " serving model '", loaded_.name, "' (", c.architecture,
       ", ", c.num_layers, " layers, hidden ", c.hidden_size, ", ", c.num_heads,
       " heads, weights ", c.weights_dtype, ", compute ", core::DTypeName(c.compute_dtype),
+      loaded_.accuracy ? absl::StrCat(" (", loaded_.accuracy->Summary(),
+                                      loaded_.accuracy->passed ? "" : ", FAILED, ignored", ")")
+                       : std::string(),
       ", max input ",
       options_.limits.max_input_length, " tokens, ",
       loaded_.tokenizer ? "tokenizer loaded" : "no tokenizer: token ids only", ") on ",

@@ -31,6 +31,7 @@ namespace attnserve {
 
 struct ServerOptions {
   std::string model = "demo";  // "demo" or a model directory
+  core::LoadOptions load;      // compute dtype and its accuracy gate
   std::string host = "0.0.0.0";
   int port = 50051;  // 0 = any free port (see AttnServer::port())
   std::string metrics_host = "0.0.0.0";

@@ -38,15 +38,17 @@ int64_t EncoderLayerWeights::bytes() const {
 }
 
 absl::StatusOr<EncoderLayerWeights> PackEncoderLayer(const dnnl::engine& engine,
-                                                     EncoderLayerTensors t) {
+                                                     EncoderLayerTensors t, DType dtype) {
   EncoderLayerWeights l;
   ATTN_ASSIGN_OR_RETURN(
       l.qkv, PackedDense::Create(engine, Concat({&t.query_weight, &t.key_weight, &t.value_weight}),
-                                 Concat({&t.query_bias, &t.key_bias, &t.value_bias})));
-  ATTN_ASSIGN_OR_RETURN(
-      l.attn_out, PackedDense::Create(engine, t.attention_output_weight, t.attention_output_bias));
-  ATTN_ASSIGN_OR_RETURN(l.ffn_in, PackedDense::Create(engine, t.ffn_in_weight, t.ffn_in_bias));
-  ATTN_ASSIGN_OR_RETURN(l.ffn_out, PackedDense::Create(engine, t.ffn_out_weight, t.ffn_out_bias));
+                                 Concat({&t.query_bias, &t.key_bias, &t.value_bias}), dtype));
+  ATTN_ASSIGN_OR_RETURN(l.attn_out, PackedDense::Create(engine, t.attention_output_weight,
+                                                        t.attention_output_bias, dtype));
+  ATTN_ASSIGN_OR_RETURN(l.ffn_in,
+                        PackedDense::Create(engine, t.ffn_in_weight, t.ffn_in_bias, dtype));
+  ATTN_ASSIGN_OR_RETURN(l.ffn_out,
+                        PackedDense::Create(engine, t.ffn_out_weight, t.ffn_out_bias, dtype));
   l.attn_norm_gamma = std::move(t.attention_norm_gamma);
   l.attn_norm_beta = std::move(t.attention_norm_beta);
   l.ffn_norm_gamma = std::move(t.ffn_norm_gamma);

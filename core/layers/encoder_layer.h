@@ -61,9 +61,10 @@ struct EncoderLayerTensors {
 };
 
 // Prepares `t` for compute: Q, K and V fused into one [3H, H] projection, every dense layer
-// packed for oneDNN on `engine`.
+// packed for oneDNN on `engine` in `dtype` (kF32 or kInt8; the norms stay fp32).
 absl::StatusOr<EncoderLayerWeights> PackEncoderLayer(const dnnl::engine& engine,
-                                                     EncoderLayerTensors t);
+                                                     EncoderLayerTensors t,
+                                                     DType dtype = DType::kF32);
 
 class EncoderLayerStack {
  public:

@@ -234,7 +234,8 @@ absl::StatusOr<std::unique_ptr<const EncoderModel>> EncoderModel::FromWeights(
       ATTN_ASSIGN_OR_RETURN(t.*part.weight, loader.Read(w(p + part.stem), shape));
       ATTN_ASSIGN_OR_RETURN(t.*part.bias, loader.Read(b(p + part.stem), {part.out}));
     }
-    ATTN_ASSIGN_OR_RETURN(EncoderLayerWeights layer, PackEncoderLayer(engine, std::move(t)));
+    ATTN_ASSIGN_OR_RETURN(EncoderLayerWeights layer,
+                          PackEncoderLayer(engine, std::move(t), m->spec_.compute_dtype));
     m->layers_.push_back(std::move(layer));
   }
   return std::unique_ptr<const EncoderModel>(std::move(m));

@@ -42,7 +42,9 @@ class ModelFamily {
       absl::string_view json_text, absl::string_view source) const = 0;
 
   // Reads every tensor the model needs from `weights` (errors name the source and the tensor)
-  // and prepares them for compute. `spec` is the complete description the Model will report.
+  // and prepares them for compute in spec.compute_dtype (set by the loader from --dtype;
+  // Unimplemented for a dtype the family cannot compute in). `spec` is the complete description
+  // the Model will report.
   virtual absl::StatusOr<std::shared_ptr<const Model>> Build(const FamilyConfig& config,
                                                              ModelSpec spec,
                                                              WeightsReader& weights) const = 0;

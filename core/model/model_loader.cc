@@ -293,7 +293,15 @@ absl::StatusOr<std::shared_ptr<const Tokenizer>> LoadTokenizer(const std::string
   return std::shared_ptr<const Tokenizer>(std::move(tokenizer));
 }
 
-absl::StatusOr<LoadedModel> LoadModel(const std::string& name_or_dir) {
+absl::StatusOr<LoadedModel> LoadModel(const std::string& name_or_dir, const LoadOptions& options) {
+  if (options.dtype != DType::kF32 && options.dtype != DType::kInt8) {
+    return absl::UnimplementedError(absl::StrCat("compute dtype ", DTypeName(options.dtype),
+                                                 " is not implemented (fp32, int8)"));
+  }
+  if (!(options.min_cosine >= -1.0 && options.min_cosine <= 1.0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the accuracy gate's min cosine must be in [-1, 1]; was ", options.min_cosine));
+  }
   const auto start = std::chrono::steady_clock::now();
   LoadedModel out;
   std::string config_text, config_source;
@@ -376,9 +384,41 @@ absl::StatusOr<LoadedModel> LoadModel(const std::string& name_or_dir) {
     spec.sentence_dense = std::move(dense);
     spec.sentence_embedding_size = width;
   }
+  spec.compute_dtype = DType::kF32;
+  // A reduced-precision model is built next to an fp32 one of the same weights, which the gate
+  // compares it with and then drops.
+  std::shared_ptr<const Model> reference;
+  if (options.dtype != DType::kF32) {
+    ATTN_ASSIGN_OR_RETURN(reference, family->Build(*config, spec, *weights));
+    spec.compute_dtype = options.dtype;
+  }
   ATTN_ASSIGN_OR_RETURN(out.model, family->Build(*config, std::move(spec), *weights));
   weights.reset();  // unmaps the checkpoint
+  if (out.model->spec().compute_dtype != options.dtype) {
+    return absl::UnimplementedError(absl::StrCat("the ", model_type, " family does not compute in ",
+                                                 DTypeName(options.dtype), " (only in ",
+                                                 DTypeName(out.model->spec().compute_dtype), ")"));
+  }
   ATTN_ASSIGN_OR_RETURN(out.tokenizer, LoadTokenizer(name_or_dir, &out.model->spec()));
+  if (reference != nullptr) {
+    std::string calibration;
+    ATTN_ASSIGN_OR_RETURN(
+        const auto inputs,
+        CalibrationInputs(out.model->spec(), out.tokenizer.get(), &calibration));
+    ATTN_ASSIGN_OR_RETURN(AccuracyReport report,
+                          CompareWithReference(*out.model, *reference, inputs));
+    reference.reset();
+    report.calibration = calibration;
+    report.threshold = options.min_cosine;
+    report.passed = report.min_cosine >= options.min_cosine;
+    if (!report.passed && options.enforce_accuracy_gate) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the ", DTypeName(options.dtype), " accuracy gate failed for '", name_or_dir, "': ",
+          report.Summary(), ". Serve it in fp32 (--dtype fp32), lower the gate (--min-cosine) or ",
+          "pass --ignore-accuracy-gate to use ", DTypeName(options.dtype), " anyway"));
+    }
+    out.accuracy = report;
+  }
   out.load_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;

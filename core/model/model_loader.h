@@ -18,6 +18,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/optional.h"
 
+#include "core/model/accuracy_gate.h"
 #include "core/model/model.h"
 #include "core/model/model_spec.h"
 #include "core/tokenizer/tokenizer.h"
@@ -31,13 +32,28 @@ struct LoadedModel {
   // nullptr when the directory has neither tokenizer.json nor vocab.txt (text inputs are then
   // an error: "the model has no tokenizer").
   std::shared_ptr<const Tokenizer> tokenizer;
-  double load_seconds = 0.0;  // read + convert + pack
+  double load_seconds = 0.0;  // read + convert + pack (+ the accuracy gate)
+  // What the accuracy gate measured: set when the compute dtype is not fp32.
+  absl::optional<AccuracyReport> accuracy;
 
   // The model's description: sizes, defaults, dtypes, outputs.
   const ModelSpec& spec() const { return model->spec(); }
 };
 
-absl::StatusOr<LoadedModel> LoadModel(const std::string& name_or_dir);
+// How to load: the compute dtype, and the accuracy gate of a dtype other than fp32.
+struct LoadOptions {
+  // kF32 (exact) or kInt8 (dense layers u8 x s8; attention, softmax and norms stay fp32).
+  DType dtype = DType::kF32;
+  // The gate: the model in `dtype` against fp32 on the built-in calibration set
+  // (core/model/accuracy_gate.h). Loading fails (FailedPrecondition, with the figures) when the
+  // lowest per-vector cosine is below min_cosine, unless enforce_accuracy_gate is false (then
+  // LoadedModel::accuracy says it failed).
+  double min_cosine = 0.98;
+  bool enforce_accuracy_gate = true;
+};
+
+absl::StatusOr<LoadedModel> LoadModel(const std::string& name_or_dir,
+                                      const LoadOptions& options = {});
 
 // Only the tokenizer of "demo" or a model directory (no weights): nullptr when the directory has
 // neither tokenizer.json nor vocab.txt. `spec`, when given, is checked: a tokenizer with more

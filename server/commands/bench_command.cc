@@ -96,7 +96,13 @@ int RunBenchCommand(const std::vector<std::string>& args) {
     return 2;
   }
 
-  auto loaded = core::LoadModel(absl::GetFlag(FLAGS_model));
+  const auto load_options = LoadOptionsFromFlags();
+  if (!load_options.ok()) {
+    std::fprintf(stderr, "attnserve %s: %s\n", "bench",
+                 std::string(load_options.status().message()).c_str());
+    return 2;
+  }
+  auto loaded = core::LoadModel(absl::GetFlag(FLAGS_model), *load_options);
   if (!loaded.ok()) {
     std::fprintf(stderr, "attnserve bench: %s\n", std::string(loaded.status().message()).c_str());
     return 1;
@@ -175,6 +181,12 @@ int RunBenchCommand(const std::vector<std::string>& args) {
   j["runner"] = "attnserve";
   j["model"] = loaded->name;
   j["weights_dtype"] = c.weights_dtype;
+  j["dtype"] = std::string(core::DTypeName(c.compute_dtype));
+  if (loaded->accuracy.has_value()) {
+    j["accuracy_min_cosine"] = loaded->accuracy->min_cosine;
+    j["accuracy_mean_cosine"] = loaded->accuracy->mean_cosine;
+    j["accuracy_calibration"] = loaded->accuracy->calibration;
+  }
   j["layers"] = c.num_layers;
   j["hidden"] = c.hidden_size;
   j["heads"] = c.num_heads;
@@ -208,10 +220,15 @@ int RunBenchCommand(const std::vector<std::string>& args) {
     std::printf("%s\n", j.dump().c_str());
     return 0;
   }
-  std::printf("model %s (L%d H%d heads %d I%d, %s), %d threads, isa %s\n", loaded->name.c_str(),
-              c.num_layers, c.hidden_size, c.num_heads, c.intermediate_size,
-              c.weights_dtype.c_str(), omp_get_max_threads(),
+  std::printf("model %s (L%d H%d heads %d I%d, weights %s, compute %s), %d threads, isa %s\n",
+              loaded->name.c_str(), c.num_layers, c.hidden_size, c.num_heads,
+              c.intermediate_size, c.weights_dtype.c_str(),
+              std::string(core::DTypeName(c.compute_dtype)).c_str(), omp_get_max_threads(),
               std::string(core::CpuIsaName()).c_str());
+  if (loaded->accuracy.has_value()) {
+    std::printf("accuracy gate: %s%s\n", loaded->accuracy->Summary().c_str(),
+                loaded->accuracy->passed ? "" : " FAILED (ignored)");
+  }
   std::printf("batch %d x %s, %d iters\n", batch_size,
               min_len == max_len
                   ? std::to_string(fixed_len).c_str()

@@ -9,6 +9,7 @@
 #include "absl/flags/declare.h"
 #include "absl/status/statusor.h"
 
+#include "core/model/model_loader.h"
 #include "core/tokenizer/tokenizer.h"
 
 ABSL_DECLARE_FLAG(std::string, model);
@@ -35,6 +36,10 @@ absl::Status CheckNotBlank(const std::string& line);
 absl::StatusOr<core::Encoding> TokenizeJsonLine(const core::Tokenizer& tokenizer,
                                                 const std::string& line,
                                                 const core::TokenizeOptions& options);
+
+// core::LoadOptions from --dtype, --min_cosine and --ignore_accuracy_gate (InvalidArgument naming
+// the flag).
+absl::StatusOr<core::LoadOptions> LoadOptionsFromFlags();
 
 // Applies --threads (0 = OpenMP's default, one per core) to the OpenMP team.
 void ApplyThreadsFlag();

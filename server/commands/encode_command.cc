@@ -144,13 +144,19 @@ int RunEncodeCommand(const std::vector<std::string>& args) {
     std::fprintf(stderr, "attnserve encode: unexpected argument '%s'\n", args[0].c_str());
     return 2;
   }
-  auto loaded = core::LoadModel(absl::GetFlag(FLAGS_model));
+  const auto load_options = LoadOptionsFromFlags();
+  if (!load_options.ok()) {
+    std::fprintf(stderr, "attnserve %s: %s\n", "encode",
+                 std::string(load_options.status().message()).c_str());
+    return 2;
+  }
+  auto loaded = core::LoadModel(absl::GetFlag(FLAGS_model), *load_options);
   if (!loaded.ok()) {
     std::fprintf(stderr, "attnserve encode: %s\n", std::string(loaded.status().message()).c_str());
     return 1;
   }
   const core::ModelSpec& spec = loaded->spec();
-  ServingModel model{loaded->name, spec, loaded->tokenizer};
+  ServingModel model{loaded->name, spec, loaded->tokenizer, loaded->accuracy};
   RequestLimits limits;
   limits.max_input_length = spec.defaults.max_seq_length;
   const bool truncate = absl::GetFlag(FLAGS_truncate);

@@ -22,11 +22,40 @@ ABSL_FLAG(bool, truncate, false,
           "Cut inputs longer than the maximum input length instead of rejecting them (serve: "
           "for requests that do not say; encode, tokenize: for every line)");
 ABSL_FLAG(int, threads, 0, "Compute threads (OpenMP team size); 0 = one per core");
+ABSL_FLAG(std::string, dtype, "fp32",
+          "Compute dtype: fp32 (exact) | int8 (dense layers u8 x s8 on VNNI, weights quantized at "
+          "load; attention, softmax and norms stay fp32; held to the accuracy gate)");
+ABSL_FLAG(double, min_cosine, 0.98,
+          "Accuracy gate of --dtype int8: the lowest cosine between a built-in calibration "
+          "input's vector in int8 and in fp32 below which the model is refused");
+ABSL_FLAG(bool, ignore_accuracy_gate, false,
+          "Use --dtype int8 even when it fails the accuracy gate (the figures are still logged "
+          "and reported by Info)");
 
 namespace attnserve {
 
 void ApplyThreadsFlag() {
   core::SetComputeThreadsOnThisThread(absl::GetFlag(FLAGS_threads));
+}
+
+absl::StatusOr<core::LoadOptions> LoadOptionsFromFlags() {
+  core::LoadOptions o;
+  const std::string dtype = absl::GetFlag(FLAGS_dtype);
+  if (dtype == "fp32") {
+    o.dtype = core::DType::kF32;
+  } else if (dtype == "int8") {
+    o.dtype = core::DType::kInt8;
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--dtype must be fp32 or int8; was '", dtype, "'"));
+  }
+  o.min_cosine = absl::GetFlag(FLAGS_min_cosine);
+  if (!(o.min_cosine >= -1.0 && o.min_cosine <= 1.0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--min-cosine must be in [-1, 1]; was ", o.min_cosine));
+  }
+  o.enforce_accuracy_gate = !absl::GetFlag(FLAGS_ignore_accuracy_gate);
+  return o;
 }
 
 namespace {
@@ -42,7 +71,8 @@ ProgramSpec Program() {
        "HTTP/JSON front end (OpenAI /v1/embeddings, TEI routes)",
        "attnserve serve [flags]\n\n"
        "Serves the model over gRPC and HTTP until SIGTERM / SIGINT, then drains in-flight calls.",
-       {"model", "threads", "truncate", "host", "port", "http_port", "http_address",
+       {"model", "dtype", "min_cosine", "ignore_accuracy_gate", "threads", "truncate", "host",
+        "port", "http_port", "http_address",
         "http_threads", "http_timeout_s", "metrics_host", "metrics_port",
         "max_batch_tokens", "max_batch_size", "max_queue_delay_us", "max_queued_tokens",
         "compute_nice", "max_inputs_per_request", "max_input_length", "tokenizer_threads",
@@ -56,7 +86,8 @@ ProgramSpec Program() {
        "Output lines, one per input line, in order: {\"embedding\": [...], \"num_tokens\": N}\n"
        "(+ \"token_embeddings\": [[...], ...] with --token-embeddings), or {\"error\": \"line N: "
        "...\"}\nfor a bad line (validated as the server does; exit code 1 at the end).",
-       {"model", "threads", "truncate", "input", "pooling", "normalize", "dimensions",
+       {"model", "dtype", "min_cosine", "ignore_accuracy_gate", "threads", "truncate", "input",
+        "pooling", "normalize", "dimensions",
         "token_embeddings", "encode_batch_tokens"}},
       {"tokenize", "the model's tokenizer: JSON lines of text in, ids / tokens / offsets out",
        "attnserve tokenize [flags] < texts.jsonl\n\n"
@@ -68,7 +99,8 @@ ProgramSpec Program() {
       {"bench", "offline encoder throughput (seq/s, tokens/s, GFLOP/s, % of matmul peak)",
        "attnserve bench [flags]\n\n"
        "Runs the encoder on random token ids and reports throughput and latency.",
-       {"model", "threads", "batch", "seq", "lengths", "iters", "warmup", "seed", "peak",
+       {"model", "dtype", "min_cosine", "ignore_accuracy_gate", "threads", "batch", "seq",
+        "lengths", "iters", "warmup", "seed", "peak",
         "json"}},
   };
   p.version = [] {

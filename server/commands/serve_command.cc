@@ -127,6 +127,7 @@ absl::StatusOr<std::vector<std::string>> ReadApiKeys(const std::string& path) {
 absl::StatusOr<ServerOptions> OptionsFromFlags() {
   ServerOptions o;
   o.model = absl::GetFlag(FLAGS_model);
+  ATTN_ASSIGN_OR_RETURN(o.load, LoadOptionsFromFlags());
   o.host = absl::GetFlag(FLAGS_host);
   o.port = absl::GetFlag(FLAGS_port);
   o.metrics_host = absl::GetFlag(FLAGS_metrics_host);

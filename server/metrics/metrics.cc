@@ -128,10 +128,13 @@ ServerMetrics::ServerMetrics(prometheus::Registry& r, const MetricsLabels& label
   }
   prometheus::BuildGauge()
       .Name("attnserve_model_info")
-      .Help("The served model (value 1)")
+      .Help("The served model (value 1); dtype is the checkpoint's, compute_dtype what it runs in")
       .Register(r)
       .Add(
-          {{"model", labels.model}, {"architecture", labels.architecture}, {"dtype", labels.dtype}})
+          {{"model", labels.model},
+           {"architecture", labels.architecture},
+           {"dtype", labels.dtype},
+           {"compute_dtype", labels.compute_dtype}})
       .Set(1);
   prometheus::BuildGauge()
       .Name("attnserve_build_info")

@@ -50,6 +50,7 @@ struct MetricsLabels {
   std::string dtype;
   std::string version;
   std::string onednn;
+  std::string compute_dtype = "fp32";  // what the forward pass computes in (--dtype)
 };
 
 class ServerMetrics final : public core::BatchObserver {

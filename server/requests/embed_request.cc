@@ -379,6 +379,17 @@ v1::InfoResponse MakeInfo(const ServingModel& model, const RequestLimits& limits
   info.set_dtype(std::string(core::DTypeName(spec.compute_dtype)));
   info.set_weights_dtype(spec.weights_dtype);
   info.set_has_tokenizer(model.tokenizer != nullptr);
+  if (model.accuracy.has_value()) {
+    const core::AccuracyReport& a = *model.accuracy;
+    v1::AccuracyGate* g = info.mutable_accuracy_gate();
+    g->set_dtype(std::string(core::DTypeName(a.dtype)));
+    g->set_calibration(a.calibration);
+    g->set_num_inputs(static_cast<uint32_t>(a.num_inputs));
+    g->set_min_cosine(a.min_cosine);
+    g->set_mean_cosine(a.mean_cosine);
+    g->set_threshold(a.threshold);
+    g->set_passed(a.passed);
+  }
   return info;
 }
 

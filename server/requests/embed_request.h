@@ -13,8 +13,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/optional.h"
 
 #include "core/batching/embed_job.h"
+#include "core/model/accuracy_gate.h"
 #include "core/model/model_spec.h"
 #include "core/tokenizer/tokenizer.h"
 
@@ -27,6 +29,8 @@ struct ServingModel {
   std::string name;
   core::ModelSpec spec;
   std::shared_ptr<const core::Tokenizer> tokenizer;  // null: token_ids inputs only
+  // The accuracy gate's figures when the compute dtype is not fp32.
+  absl::optional<core::AccuracyReport> accuracy;
 };
 
 struct RequestLimits {

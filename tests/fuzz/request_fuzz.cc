@@ -135,7 +135,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   g_limits.max_input_length = loaded->spec().defaults.max_seq_length;
   g_limits.truncate_by_default = false;
   g_limits.max_response_bytes = 64 << 10;
-  g_model = new attnserve::ServingModel{loaded->name, loaded->spec(), loaded->tokenizer};
+  g_model = new attnserve::ServingModel{loaded->name, loaded->spec(), loaded->tokenizer,
+                                        loaded->accuracy};
   // The model itself (weights) is not needed: the request layer sees the spec and tokenizer.
   return 0;
 }

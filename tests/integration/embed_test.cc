@@ -17,7 +17,22 @@ using ::testing::HasSubstr;
 
 class EmbedTest : public ServerTest {
  protected:
-  void SetUp() override { StartServer(LocalOptions()); }
+  virtual ServerOptions Options() { return LocalOptions(); }
+  void SetUp() override { StartServer(Options()); }
+  // Concurrent unary calls and streams of mixed inputs and outputs, each result equal to its
+  // input embedded alone; every call answered once.
+  void ExpectConcurrentMixedRequestsNeverMixResults();
+};
+
+// The same server computing in int8. Activations are quantized per token, so a sequence's
+// result does not depend on what it is batched with: the same equality holds as in fp32.
+class Int8EmbedTest : public EmbedTest {
+ protected:
+  ServerOptions Options() override {
+    ServerOptions o = LocalOptions();
+    o.load.dtype = core::DType::kInt8;
+    return o;
+  }
 };
 
 TEST_F(EmbedTest, InfoDescribesModelAndLimits) {
@@ -32,6 +47,7 @@ TEST_F(EmbedTest, InfoDescribesModelAndLimits) {
   EXPECT_EQ(info->default_pooling(), v1::POOLING_MEAN);
   EXPECT_TRUE(info->default_normalize());
   EXPECT_EQ(info->dtype(), "fp32");
+  EXPECT_FALSE(info->has_accuracy_gate());
   EXPECT_FALSE(info->server_version().empty());
   EXPECT_EQ(info->batching().max_batch_tokens(), 16384u);
   EXPECT_TRUE(info->has_tokenizer());
@@ -218,7 +234,7 @@ TEST_F(EmbedTest, BadStreamMessageEndsTheStreamWithItsStatus) {
 // >= 64 concurrent requests of mixed lengths from unary calls (async) and several streams at
 // once: every answer equals the input embedded alone (<= 1e-5), and batches of more than one
 // sequence really happened.
-TEST_F(EmbedTest, ConcurrentMixedRequestsNeverMixResults) {
+void EmbedTest::ExpectConcurrentMixedRequestsNeverMixResults() {
   std::mt19937 rng(3);
   const std::vector<std::string> words = {"the", "model",     "search", "vector",   "fast",
                                           "dog", "attention", "query",  "language", "token"};
@@ -306,6 +322,32 @@ TEST_F(EmbedTest, ConcurrentMixedRequestsNeverMixResults) {
   }
   EXPECT_GT(batches, 0);
   EXPECT_GT(sequences, batches) << "every batch held a single sequence: no batching happened";
+}
+
+TEST_F(EmbedTest, ConcurrentMixedRequestsNeverMixResults) {
+  ExpectConcurrentMixedRequestsNeverMixResults();
+}
+
+TEST_F(Int8EmbedTest, ConcurrentMixedRequestsNeverMixResults) {
+  ExpectConcurrentMixedRequestsNeverMixResults();
+}
+
+TEST_F(Int8EmbedTest, InfoReportsTheDtypeAndTheAccuracyGate) {
+  auto info = client_->Info();
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->dtype(), "int8");
+  EXPECT_EQ(info->weights_dtype(), "fp32");
+  ASSERT_TRUE(info->has_accuracy_gate());
+  const v1::AccuracyGate& g = info->accuracy_gate();
+  EXPECT_EQ(g.dtype(), "int8");
+  EXPECT_TRUE(g.passed());
+  EXPECT_GE(g.num_inputs(), 200u);
+  EXPECT_GE(g.min_cosine(), 0.98);
+  EXPECT_LT(g.min_cosine(), 1.0);
+  EXPECT_GE(g.mean_cosine(), g.min_cosine());
+  EXPECT_DOUBLE_EQ(g.threshold(), 0.98);
+  EXPECT_THAT(g.calibration(), HasSubstr("built-in sentences"));
+  EXPECT_THAT(server_->Banner(), HasSubstr("compute int8 (min cosine"));
 }
 
 }  // namespace

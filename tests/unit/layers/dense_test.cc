@@ -102,7 +102,7 @@ TEST(DenseKernelTest, PrecisionsWithoutAKernelAreRefusedByName) {
   Tensor w({16, 16}), b({16});
   std::fill(w.span().begin(), w.span().end(), 0.0f);
   std::fill(b.span().begin(), b.span().end(), 0.0f);
-  for (DType t : {DType::kBF16, DType::kInt8}) {
+  for (DType t : {DType::kF16, DType::kBF16}) {
     auto packed = PackedDense::Create(engine, w, b, t);
     ASSERT_FALSE(packed.ok());
     EXPECT_EQ(packed.status().code(), absl::StatusCode::kUnimplemented);

@@ -39,11 +39,11 @@ class RequestHandlerTest : public ::testing::Test {
     batcher_ = std::move(*batcher);
     ASSERT_TRUE(batcher_->WaitUntilReady().ok());
     metrics_ = std::make_unique<ServerMetrics>(registry_, MetricsLabels{"demo", "bert", "fp32",
-                                                                        "test", "test"});
+                                                                        "test", "test", "fp32"});
     options.limits.max_input_length = 64;  // the rest of options.limits is the test's
     auto handler = RequestHandler::Create(
-        ServingModel{loaded_.name, loaded_.spec(), loaded_.tokenizer}, options, batcher_.get(),
-        metrics_.get());
+        ServingModel{loaded_.name, loaded_.spec(), loaded_.tokenizer, loaded_.accuracy}, options,
+        batcher_.get(), metrics_.get());
     ASSERT_TRUE(handler.ok()) << handler.status();
     handler_ = std::move(*handler);
     handler_->SetReady(true);
@@ -323,7 +323,7 @@ TEST_F(RequestHandlerTest, DrainRefusalsAreHeldUntilReleasedAndOthersAnsweredAtO
 TEST(PrepareInputTest, TokenizerTypeIdsReachOnlyFamiliesThatTakeThem) {
   auto loaded = core::LoadModel("demo");
   ASSERT_TRUE(loaded.ok()) << loaded.status();
-  ServingModel model{loaded->name, loaded->spec(), loaded->tokenizer};
+  ServingModel model{loaded->name, loaded->spec(), loaded->tokenizer, loaded->accuracy};
   ASSERT_TRUE(model.spec.tokenizer_type_ids);
   v1::Input in;
   in.set_text("hello world");

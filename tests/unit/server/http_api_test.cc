@@ -333,7 +333,7 @@ TEST(HttpStatusTest, CodesOfTheCanonicalErrors) {
 TEST(HttpRequestLayerTest, ValidationErrorsComeFromTheRequestLayerAndNameTheField) {
   auto loaded = core::LoadModel("demo");
   ASSERT_TRUE(loaded.ok()) << loaded.status();
-  const ServingModel model{loaded->name, loaded->spec(), loaded->tokenizer};
+  const ServingModel model{loaded->name, loaded->spec(), loaded->tokenizer, loaded->accuracy};
   RequestLimits limits;
   limits.max_inputs_per_request = 2;
   limits.max_input_length = loaded->spec().defaults.max_seq_length;
