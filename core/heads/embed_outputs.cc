@@ -23,8 +23,13 @@ absl::Status EmbedBatch(Session& session, const PackedBatch& batch,
                         std::span<const OutputSpec> specs, std::vector<SequenceOutput>& out) {
   ATTN_CHECK(static_cast<int>(specs.size()) == batch.num_sequences());
   const int hidden = session.spec().hidden_size;
-  for (const OutputSpec& spec : specs)
+  const SequenceClassifier* classifier = session.classifier();
+  for (const OutputSpec& spec : specs) {
     ATTN_RETURN_IF_ERROR(ValidatePoolingOptions(spec.pooling, hidden));
+    if (spec.logits && classifier == nullptr) {
+      return absl::FailedPreconditionError("the model has no classification head");
+    }
+  }
   ATTN_ASSIGN_OR_RETURN(std::span<const float> states, session.Forward(batch));
   out.resize(specs.size());
   for (int s = 0; s < batch.num_sequences(); ++s) {
@@ -33,8 +38,15 @@ absl::Status EmbedBatch(Session& session, const PackedBatch& batch,
     const int64_t rows = batch.length(s);
     const float* first = states.data() + batch.begin(s) * hidden;
     o.num_tokens = static_cast<int>(rows);
-    o.embedding.resize(static_cast<size_t>(PooledDims(spec.pooling, hidden)));
-    PoolTokens(first, rows, hidden, spec.pooling, o.embedding);
+    if (spec.logits) {
+      o.embedding.clear();
+      o.logits.resize(static_cast<size_t>(classifier->num_labels()));
+      classifier->Logits(first, o.logits);
+    } else {
+      o.logits.clear();
+      o.embedding.resize(static_cast<size_t>(PooledDims(spec.pooling, hidden)));
+      PoolTokens(first, rows, hidden, spec.pooling, o.embedding);
+    }
     if (spec.token_embeddings) {
       o.token_embeddings.assign(first, first + rows * hidden);
     } else {
@@ -42,7 +54,7 @@ absl::Status EmbedBatch(Session& session, const PackedBatch& batch,
     }
     // Never send a NaN or an infinity as an embedding (JSON has no spelling for them, and a
     // client would index it): with finite weights this is an overflow or a bug, said as such.
-    o.status = AllFinite(o.embedding) && AllFinite(o.token_embeddings)
+    o.status = AllFinite(o.embedding) && AllFinite(o.token_embeddings) && AllFinite(o.logits)
                    ? absl::OkStatus()
                    : absl::InternalError(absl::StrCat(
                          "the model computed a non-finite value for this input (", rows,

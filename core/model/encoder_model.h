@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 
+#include "core/heads/classifier.h"
 #include "core/layers/embeddings.h"
 #include "core/layers/encoder_layer.h"
 #include "core/model/family.h"
@@ -56,12 +57,16 @@ struct EncoderTensorNames {
   std::string layer;  // "encoder.layer." (the layer's index and "." follow)
   std::string query, key, value, attention_output, attention_norm;
   std::string ffn_in, ffn_out, ffn_norm;
+  // The *ForSequenceClassification head, loaded when its `out` tensor is present.
+  ClassifierTensorNames classifier;
 };
 
 class EncoderModel final : public Model, public std::enable_shared_from_this<EncoderModel> {
  public:
   // Reads every tensor of `arch` from `weights` (tensors it does not use — position_ids, pooler,
-  // heads — are ignored). A missing tensor or a shape that disagrees with `arch` is an error
+  // other heads — are ignored), and the classification head of `names.classifier` when the
+  // checkpoint has its output tensor: spec.classifier's labels must then match its rows (LABEL_<i>
+  // when spec.classifier has none); without the head, spec.classifier is cleared. A missing tensor or a shape that disagrees with `arch` is an error
   // naming the source and the tensor. `spec` is what the model reports.
   static absl::StatusOr<std::unique_ptr<const EncoderModel>> FromWeights(
       const EncoderArch& arch, const EncoderTensorNames& names, WeightsReader& weights,
@@ -73,6 +78,7 @@ class EncoderModel final : public Model, public std::enable_shared_from_this<Enc
 
   // Model
   const ModelSpec& spec() const override { return spec_; }
+  const SequenceClassifier* classifier() const override { return classifier_.get(); }
   // The model must be owned by a std::shared_ptr (the session keeps it alive).
   absl::StatusOr<std::unique_ptr<Session>> CreateSession() const override;
   int64_t bytes() const override;
@@ -85,6 +91,7 @@ class EncoderModel final : public Model, public std::enable_shared_from_this<Enc
   ModelSpec spec_;
   Tensor word_, position_, token_type_, emb_norm_gamma_, emb_norm_beta_;
   std::vector<EncoderLayerWeights> layers_;
+  std::unique_ptr<const SequenceClassifier> classifier_;
 };
 
 // The architecture part of the ModelSpec of `arch` (sizes, vocabularies, fp32 compute, max

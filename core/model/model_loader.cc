@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/types/optional.h"
 
+#include "core/heads/classifier.h"
 #include "core/model/bert/demo_model.h"
 #include "core/model/registry.h"
 #include "core/model/safetensors.h"
@@ -236,6 +237,8 @@ absl::StatusOr<LoadedModel> LoadModel(const std::string& name_or_dir) {
   ATTN_ASSIGN_OR_RETURN(std::unique_ptr<FamilyConfig> config,
                         family->ParseConfig(config_text, config_source));
   ModelSpec spec = config->spec;
+  // Family-independent keys; Build keeps them only when the checkpoint has the head.
+  ATTN_ASSIGN_OR_RETURN(spec.classifier, ParseClassifierConfig(config_text, config_source));
   if (defaults.has_value()) {
     spec.defaults = *defaults;
   } else {
