@@ -66,7 +66,8 @@ class EncoderModel final : public Model, public std::enable_shared_from_this<Enc
   // Reads every tensor of `arch` from `weights` (tensors it does not use — position_ids, pooler,
   // other heads — are ignored), and the classification head of `names.classifier` when the
   // checkpoint has its output tensor: spec.classifier's labels must then match its rows (LABEL_<i>
-  // when spec.classifier has none); without the head, spec.classifier is cleared. A missing tensor or a shape that disagrees with `arch` is an error
+  // when spec.classifier has none); without the head, spec.classifier is cleared. A missing
+  // tensor or a shape that disagrees with `arch` is an error
   // naming the source and the tensor. `spec` is what the model reports.
   static absl::StatusOr<std::unique_ptr<const EncoderModel>> FromWeights(
       const EncoderArch& arch, const EncoderTensorNames& names, WeightsReader& weights,

@@ -5,9 +5,9 @@
 // draining), hand the request's bytes to the handler (parsed, validated and tokenized on its
 // pool, then queued on the batcher) and return their reactor; the job's callback later builds
 // the response and calls Finish. Every accepted call gets exactly one Finish. Embed,
-// EmbedStream, Tokenize, Decode, Rerank and Predict take raw ByteBuffers so that a request the protobuf parser
-// refuses (e.g. invalid UTF-8 in a string field) gets INVALID_ARGUMENT naming the input, not
-// gRPC's generic INTERNAL.
+// EmbedStream, Tokenize, Decode, Rerank and Predict take raw ByteBuffers so that a request the
+// protobuf parser refuses (e.g. invalid UTF-8 in a string field) gets INVALID_ARGUMENT naming the
+// input, not gRPC's generic INTERNAL.
 //
 // Thread-safety: thread-safe. Owns nothing it is given: the handler outlives it.
 #ifndef ATTNSERVE_SERVER_GRPC_EMBEDDER_SERVICE_H_

@@ -254,7 +254,8 @@ class PredictTest : public ServerTest {
 };
 
 TEST_F(PredictTest, LabelScoresMatchTransformers) {
-  auto f = core::SafetensorsFile::Open((HeadsDir("bert_single_label3") / "expected.safetensors").string());
+  auto f = core::SafetensorsFile::Open(
+      (HeadsDir("bert_single_label3") / "expected.safetensors").string());
   ASSERT_TRUE(f.ok()) << f.status();
   auto vec = [&](const std::string& name, auto zero) {
     const core::StTensor* t = (*f)->Find(name);
@@ -283,8 +284,8 @@ TEST_F(PredictTest, LabelScoresMatchTransformers) {
       const v1::Prediction& p = preds.predictions(k);
       const auto it = std::find(labels.begin(), labels.end(), p.label());
       ASSERT_NE(it, labels.end()) << p.label();
-      EXPECT_NEAR(p.score(), expected[static_cast<size_t>(i)][static_cast<size_t>(it - labels.begin())],
-                  kScoreTolerance);
+      const size_t label = static_cast<size_t>(it - labels.begin());
+      EXPECT_NEAR(p.score(), expected[static_cast<size_t>(i)][label], kScoreTolerance);
       if (k > 0) {
         EXPECT_GE(preds.predictions(k - 1).score(), p.score());
       }

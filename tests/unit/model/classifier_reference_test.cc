@@ -3,7 +3,8 @@
 // XLMRobertaForSequenceClassification and DistilBertForSequenceClassification checkpoints
 // (single-label with 3 labels, multi-label, regression, one-label cross-encoder; single texts and
 // sentence pairs) with float64 reference logits, and sentence-transformers' CrossEncoder scores
-// for the reranker — tests/testdata/heads/generate_fixtures.py, which says how to regenerate them.
+// for the reranker — tests/testdata/heads/generate_fixtures.py, which says how to regenerate
+// them.
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -180,8 +181,9 @@ TEST(CrossEncoderReferenceTest, PairsTokenizeAndScoreAsCrossEncoder) {
   }
   std::vector<int> order(scores.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](int a, int b) { return scores[static_cast<size_t>(a)] > scores[static_cast<size_t>(b)]; });
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+    return scores[static_cast<size_t>(a)] > scores[static_cast<size_t>(b)];
+  });
   EXPECT_EQ(order, ref["cross_encoder_order"].get<std::vector<int>>());
   std::cout << "[ measured ] CrossEncoder " << texts.size() << " pairs: logits max|diff| "
             << worst_logit << ", sigmoid scores " << worst_score << "\n";
@@ -217,7 +219,8 @@ TEST(ClassifierTest, ConfigLabelsAndProblemType) {
 
 // A base model (no head tensors) has no classifier, whatever its config's id2label says.
 TEST(ClassifierTest, BaseModelHasOnlyEmbed) {
-  auto loaded = LoadModel((fs::path(ATTNSERVE_TESTDATA_DIR) / "families" / "bert_h60_heads3").string());
+  auto loaded =
+      LoadModel((fs::path(ATTNSERVE_TESTDATA_DIR) / "families" / "bert_h60_heads3").string());
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_EQ(loaded->model->classifier(), nullptr);
   EXPECT_EQ(loaded->spec().classifier.num_labels(), 0);
