@@ -131,6 +131,14 @@ absl::StatusOr<ClassifierSpec> ParseClassifierConfig(absl::string_view json_text
                                                      absl::string_view source) {
   ATTN_ASSIGN_OR_RETURN(const nlohmann::json j, ParseConfigObject(json_text, source));
   ClassifierSpec spec;
+  if (const auto it = j.find("architectures"); it != j.end() && it->is_array() && !it->empty()) {
+    spec.head_declared = false;
+    for (const auto& a : *it) {
+      if (a.is_string() && a.get<std::string>().ends_with("ForSequenceClassification")) {
+        spec.head_declared = true;
+      }
+    }
+  }
   if (const auto it = j.find("problem_type"); it != j.end() && !it->is_null()) {
     const std::string p = it->is_string() ? it->get<std::string>() : "";
     if (p == "single_label_classification") {

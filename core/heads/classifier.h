@@ -72,7 +72,8 @@ ScoreFunction DefaultScoreFunction(const ClassifierSpec& spec);
 void ApplyScoreFunction(ScoreFunction fn, std::span<const float> logits, std::span<float> out);
 
 // config.json's classification settings, family-independent (transformers' PretrainedConfig):
-// id2label (keys "0".."n-1", each once) or else num_labels (LABEL_<i>), and problem_type.
+// id2label (keys "0".."n-1", each once) or else num_labels (LABEL_<i>), problem_type, and
+// whether `architectures` (when given) declares a *ForSequenceClassification head.
 // Labels are empty when the config says neither. InvalidArgument naming `source` and the key for
 // malformed values.
 absl::StatusOr<ClassifierSpec> ParseClassifierConfig(absl::string_view json_text,

@@ -68,14 +68,15 @@ class Loader {
 // config.json) must name as many, or none (then LABEL_<i>).
 absl::StatusOr<std::unique_ptr<const SequenceClassifier>> LoadClassifier(
     const ClassifierTensorNames& names, Loader& loader, int64_t hidden, ClassifierSpec& spec) {
-  const std::string out_weight = names.out.empty() ? "" : loader.Find(names.out + ".weight");
+  const std::string out_weight =
+      names.out.empty() || !spec.head_declared ? "" : loader.Find(names.out + ".weight");
   if (out_weight.empty()) {
     spec = ClassifierSpec();
     return nullptr;
   }
   ATTN_ASSIGN_OR_RETURN(Tensor dense_w, loader.Read(names.dense + ".weight", {hidden, hidden}));
   ATTN_ASSIGN_OR_RETURN(Tensor dense_b, loader.Read(names.dense + ".bias", {hidden}));
-  // The label count is the tensor's: read its shape through the reader's own check once known.
+  // The label count is the tensor's rows.
   ATTN_ASSIGN_OR_RETURN(const std::vector<int64_t> shape, loader.Shape(out_weight));
   if (shape.size() != 2 || shape[0] < 1 || shape[1] != hidden) {
     return absl::InvalidArgumentError(

@@ -57,6 +57,9 @@ enum class ProblemType {
 struct ClassifierSpec {
   std::vector<std::string> labels;
   ProblemType problem_type = ProblemType::kUnspecified;
+  // False when config.json's `architectures` names no *ForSequenceClassification class (e.g.
+  // BertForTokenClassification, whose `classifier` is another head): its tensors are not read.
+  bool head_declared = true;
   int num_labels() const { return static_cast<int>(labels.size()); }
 };
 

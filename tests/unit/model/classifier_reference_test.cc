@@ -215,6 +215,10 @@ TEST(ClassifierTest, ConfigLabelsAndProblemType) {
   EXPECT_TRUE(ParseClassifierConfig(R"({})", "c")->labels.empty());
   EXPECT_FALSE(ParseClassifierConfig(R"({"id2label": {"0": "a", "2": "b"}})", "c").ok());
   EXPECT_FALSE(ParseClassifierConfig(R"({"problem_type": "ranking"})", "c").ok());
+  EXPECT_TRUE(ParseClassifierConfig(R"({"architectures": ["BertForSequenceClassification"]})", "c")
+                  ->head_declared);
+  EXPECT_FALSE(ParseClassifierConfig(R"({"architectures": ["BertForTokenClassification"]})", "c")
+                   ->head_declared);
 }
 
 // A base model (no head tensors) has no classifier, whatever its config's id2label says.
