@@ -179,6 +179,24 @@ absl::StatusOr<v1::DecodeResponse> EmbedderClient::Decode(const v1::DecodeReques
   return response;
 }
 
+absl::StatusOr<v1::RerankResponse> EmbedderClient::Rerank(const v1::RerankRequest& request) {
+  grpc::ClientContext context;
+  PrepareContext(context);
+  v1::RerankResponse response;
+  grpc::Status s = stub_->Rerank(&context, request, &response);
+  if (!s.ok()) return Failed(s, context);
+  return response;
+}
+
+absl::StatusOr<v1::PredictResponse> EmbedderClient::Predict(const v1::PredictRequest& request) {
+  grpc::ClientContext context;
+  PrepareContext(context);
+  v1::PredictResponse response;
+  grpc::Status s = stub_->Predict(&context, request, &response);
+  if (!s.ok()) return Failed(s, context);
+  return response;
+}
+
 absl::StatusOr<v1::InfoResponse> EmbedderClient::Info() {
   grpc::ClientContext context;
   PrepareContext(context);

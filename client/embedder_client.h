@@ -1,4 +1,5 @@
-// attnserve C++ client: Embed, EmbedStream, Tokenize, Info and Health over one gRPC channel.
+// attnserve C++ client: Embed, EmbedStream, Tokenize, Decode, Rerank, Predict, Info and Health
+// over one gRPC channel.
 //
 //   auto client = attnserve::client::EmbedderClient::Create({.target = "localhost:50051"});
 //   auto vectors = (*client)->EmbedTexts({"hello world", "goodbye"});
@@ -69,6 +70,10 @@ class EmbedderClient {
   absl::StatusOr<v1::EmbedResponse> Embed(const v1::EmbedRequest& request);
   absl::StatusOr<v1::TokenizeResponse> Tokenize(const v1::TokenizeRequest& request);
   absl::StatusOr<v1::DecodeResponse> Decode(const v1::DecodeRequest& request);
+  // The texts scored against the query by the served cross-encoder, best first.
+  absl::StatusOr<v1::RerankResponse> Rerank(const v1::RerankRequest& request);
+  // The label scores of each input from the served classifier.
+  absl::StatusOr<v1::PredictResponse> Predict(const v1::PredictRequest& request);
   absl::StatusOr<v1::InfoResponse> Info();
   // The health status of `service` ("" = the server as a whole).
   absl::StatusOr<grpc::health::v1::HealthCheckResponse::ServingStatus> Health(

@@ -57,6 +57,10 @@ ABSL_FLAG(int, dimensions, 0, "keep the first N dimensions (Matryoshka); 0 = all
 ABSL_FLAG(bool, token_embeddings, false, "also return every token's vector (token_embeddings)");
 ABSL_FLAG(bool, truncate, false, "cut over-long inputs instead of failing");
 ABSL_FLAG(std::string, text_pair, "", "second segment for every text");
+ABSL_FLAG(std::string, query, "", "rerank: the query every text is scored against");
+ABSL_FLAG(int, top_n, 0, "rerank: print only the best N (0 = all)");
+ABSL_FLAG(bool, return_text, false, "rerank: echo each text");
+ABSL_FLAG(bool, raw_scores, false, "rerank / predict: the logits instead of sigmoid / softmax");
 ABSL_FLAG(bool, keep_special_tokens, false, "keep special tokens such as [CLS] in the text");
 ABSL_FLAG(bool, ids, false,
           "inputs are token ids, used as given (no special tokens added): each argument or "
@@ -124,6 +128,16 @@ ProgramSpec Program() {
        "Each input is token ids: [101, 7592, 102], 101,7592,102 or {\"ids\": [...]}.\n"
        "Prints one line per input: {\"text\": \"...\"}, or {\"error\": \"line N ...\"}.",
        With({"keep_special_tokens"})},
+      {"rerank", "texts scored against a query by the served cross-encoder, best first",
+       "attnserve-cli rerank --query Q [flags] [TEXT...]   (no TEXT: one text per stdin line)\n\n"
+       "Prints one line per rank, best first: {\"index\": i, \"score\": s} (+ \"text\" with\n"
+       "--return-text); with --json the whole response.",
+       With({"query", "top_n", "return_text", "raw_scores", "truncate", "json"})},
+      {"predict", "label scores of texts (or pairs) from the served classifier",
+       "attnserve-cli predict [flags] [TEXT...]   (no TEXT: one input per stdin line)\n\n"
+       "Prints one line per input: {\"predictions\": [{\"label\": ..., \"score\": ...}, ...]}\n"
+       "(every label, best first), or {\"error\": \"line N ...\"}.",
+       With({"text_pair", "raw_scores", "truncate"})},
       {"info", "the model, its sizes and defaults, and the server's limits (JSON)",
        "attnserve-cli info [flags]", With({})},
       {"health", "SERVING / NOT_SERVING; exit code 0 only when SERVING",
@@ -471,6 +485,51 @@ int Decode(EmbedderClient& client, const std::vector<std::string>& args) {
   return PrintInPlace(inputs, [&](int k) { return json{{"text", resp.texts(k)}}; });
 }
 
+int Rerank(EmbedderClient& client, const std::vector<std::string>& args) {
+  v1::RerankRequest req;
+  req.set_query(absl::GetFlag(FLAGS_query));
+  if (req.query().empty()) return Fail("rerank: --query is required", 2);
+  req.set_top_n(static_cast<uint32_t>(std::max(0, absl::GetFlag(FLAGS_top_n))));
+  req.set_return_text(absl::GetFlag(FLAGS_return_text));
+  req.set_raw_scores(absl::GetFlag(FLAGS_raw_scores));
+  if (absl::GetFlag(FLAGS_truncate)) req.set_truncate(true);
+  // Every text is sent, blank ones too: the server names the one it refuses.
+  for (const RawInput& r : RawInputs(args)) req.add_texts(r.text);
+  auto resp = client.Rerank(req);
+  if (!resp.ok()) return Fail(absl::StrCat("Rerank: ", resp.status().ToString()));
+  if (absl::GetFlag(FLAGS_json)) {
+    std::printf("%s\n", Dump(MessageJson(*resp)).c_str());
+    return 0;
+  }
+  for (const v1::Rank& rank : resp->ranks()) {
+    json j = {{"index", rank.index()}, {"score", rank.score()}};
+    if (rank.has_text()) j["text"] = rank.text();
+    std::printf("%s\n", Dump(j).c_str());
+  }
+  return 0;
+}
+
+int Predict(EmbedderClient& client, const std::vector<std::string>& args) {
+  v1::PredictRequest req;
+  req.set_raw_scores(absl::GetFlag(FLAGS_raw_scores));
+  if (absl::GetFlag(FLAGS_truncate)) req.set_truncate(true);
+  const Inputs inputs = BuildInputs(RawInputs(args), /*ids=*/false);
+  for (const v1::Input& in : inputs.inputs) *req.add_inputs() = in;
+  v1::PredictResponse resp;
+  if (req.inputs_size() > 0) {
+    auto r = client.Predict(req);
+    if (!r.ok()) return Fail(absl::StrCat("Predict: ", r.status().ToString()));
+    resp = *std::move(r);
+  }
+  return PrintInPlace(inputs, [&](int k) {
+    json preds = json::array();
+    for (const v1::Prediction& p : resp.results(k).predictions()) {
+      preds.push_back({{"label", p.label()}, {"score", p.score()}});
+    }
+    return json{{"predictions", std::move(preds)}};
+  });
+}
+
 // Info in the vocabulary; dtypes lowercase whatever the server sent (older servers: "F32").
 json InfoJson(const v1::InfoResponse& info) {
   json j = MessageJson(info);
@@ -574,7 +633,8 @@ int main(int argc, char** argv) {
   const attnserve::CommandSpec* spec = nullptr;
   std::vector<std::string> args = attnserve::ParseCommandLine(program, argc, argv, &spec);
   const std::string& command = spec->name;
-  if (command != "embed" && command != "tokenize" && command != "decode" && !args.empty()) {
+  if (command != "embed" && command != "tokenize" && command != "decode" &&
+      command != "rerank" && command != "predict" && !args.empty()) {
     return Fail(absl::StrCat(command, ": unexpected argument '", args[0], "'"), 2);
   }
   auto options = OptionsFromFlags();
@@ -584,6 +644,8 @@ int main(int argc, char** argv) {
   if (command == "embed") return Embed(**client, args);
   if (command == "tokenize") return Tokenize(**client, args);
   if (command == "decode") return Decode(**client, args);
+  if (command == "rerank") return Rerank(**client, args);
+  if (command == "predict") return Predict(**client, args);
   if (command == "info") {
     auto info = (*client)->Info();
     if (!info.ok()) return Fail(absl::StrCat("Info: ", info.status().ToString()));

@@ -26,8 +26,13 @@ absl::Status EmbedBatch(Session& session, const PackedBatch& batch,
   const ModelSpec& model_spec = session.spec();
   const int hidden = model_spec.hidden_size;
   const bool dense = model_spec.sentence_dense != nullptr && !model_spec.sentence_dense->empty();
-  for (const OutputSpec& spec : specs)
+  const SequenceClassifier* classifier = session.classifier();
+  for (const OutputSpec& spec : specs) {
     ATTN_RETURN_IF_ERROR(ValidatePoolingOptions(spec.pooling, model_spec.embedding_size()));
+    if (spec.logits && classifier == nullptr) {
+      return absl::FailedPreconditionError("the model has no classification head");
+    }
+  }
   ATTN_ASSIGN_OR_RETURN(std::span<const float> states, session.Forward(batch));
   out.resize(specs.size());
   for (int s = 0; s < batch.num_sequences(); ++s) {
@@ -36,7 +41,12 @@ absl::Status EmbedBatch(Session& session, const PackedBatch& batch,
     const int64_t rows = batch.length(s);
     const float* first = states.data() + batch.begin(s) * hidden;
     o.num_tokens = static_cast<int>(rows);
-    if (dense) {
+    if (spec.logits) {
+      o.embedding.clear();
+      o.logits.resize(static_cast<size_t>(classifier->num_labels()));
+      classifier->Logits(first, o.logits);
+    } else if (dense) {
+      o.logits.clear();
       // sentence-transformers' order: Pooling, Dense..., then (ours) Matryoshka and Normalize.
       std::vector<float> v(static_cast<size_t>(hidden)), next;
       PoolTokens(first, rows, hidden, PoolingOptions{spec.pooling.pooling, false, 0}, v);
@@ -49,6 +59,7 @@ absl::Status EmbedBatch(Session& session, const PackedBatch& batch,
       if (spec.pooling.normalize) NormalizeL2(v);
       o.embedding = std::move(v);
     } else {
+      o.logits.clear();
       o.embedding.resize(static_cast<size_t>(PooledDims(spec.pooling, hidden)));
       PoolTokens(first, rows, hidden, spec.pooling, o.embedding);
     }
@@ -59,7 +70,7 @@ absl::Status EmbedBatch(Session& session, const PackedBatch& batch,
     }
     // Never send a NaN or an infinity as an embedding (JSON has no spelling for them, and a
     // client would index it): with finite weights this is an overflow or a bug, said as such.
-    o.status = AllFinite(o.embedding) && AllFinite(o.token_embeddings)
+    o.status = AllFinite(o.embedding) && AllFinite(o.token_embeddings) && AllFinite(o.logits)
                    ? absl::OkStatus()
                    : absl::InternalError(absl::StrCat(
                          "the model computed a non-finite value for this input (", rows,

@@ -23,6 +23,29 @@ class Loader {
       : weights_(weights), prefixes_(prefixes) {}
 
   absl::StatusOr<Tensor> Read(const std::string& name, std::vector<int64_t> shape) {
+    for (const std::string& c : Candidates(name)) {
+      if (weights_.Has(c)) return weights_.Read(c, shape);
+    }
+    return absl::NotFoundError(absl::StrCat(weights_.source(), ": missing tensor '", name,
+                                            "' (looked for '",
+                                            absl::StrJoin(Candidates(name), "', '"), "')"));
+  }
+
+  std::string source() const { return weights_.source(); }
+  absl::StatusOr<std::vector<int64_t>> Shape(const std::string& stored_name) const {
+    return weights_.Shape(stored_name);
+  }
+
+  // The name under which the checkpoint has `name`, or "" when it has none.
+  std::string Find(const std::string& name) const {
+    for (const std::string& c : Candidates(name)) {
+      if (weights_.Has(c)) return c;
+    }
+    return "";
+  }
+
+ private:
+  std::vector<std::string> Candidates(const std::string& name) const {
     std::vector<std::string> bases = {name};
     const std::string ln_weight = "LayerNorm.weight", ln_bias = "LayerNorm.bias";
     if (name.ends_with(ln_weight)) {
@@ -34,18 +57,47 @@ class Loader {
     for (const std::string& p : prefixes_) {
       for (const std::string& b : bases) candidates.push_back(p + b);
     }
-    for (const std::string& c : candidates) {
-      if (weights_.Has(c)) return weights_.Read(c, shape);
-    }
-    return absl::NotFoundError(absl::StrCat(weights_.source(), ": missing tensor '", name,
-                                            "' (looked for '", absl::StrJoin(candidates, "', '"),
-                                            "')"));
+    return candidates;
   }
 
- private:
   WeightsReader& weights_;
   const std::vector<std::string>& prefixes_;
 };
+
+// The classification head of `names` when the checkpoint has its output tensor (nullptr and
+// `spec` cleared when not). The rows of the output tensor are the labels: `spec` (from
+// config.json) must name as many, or none (then LABEL_<i>).
+absl::StatusOr<std::unique_ptr<const SequenceClassifier>> LoadClassifier(
+    const ClassifierTensorNames& names, Loader& loader, int64_t hidden, ClassifierSpec& spec) {
+  const std::string out_weight =
+      names.out.empty() || !spec.head_declared ? "" : loader.Find(names.out + ".weight");
+  if (out_weight.empty()) {
+    spec = ClassifierSpec();
+    return nullptr;
+  }
+  ATTN_ASSIGN_OR_RETURN(Tensor dense_w, loader.Read(names.dense + ".weight", {hidden, hidden}));
+  ATTN_ASSIGN_OR_RETURN(Tensor dense_b, loader.Read(names.dense + ".bias", {hidden}));
+  // The label count is the tensor's rows.
+  ATTN_ASSIGN_OR_RETURN(const std::vector<int64_t> shape, loader.Shape(out_weight));
+  if (shape.size() != 2 || shape[0] < 1 || shape[1] != hidden) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(loader.source(), ": tensor '", out_weight, "' must be [num_labels, ", hidden,
+                     "]; has ", shape.size(), " dimensions of which the first is ",
+                     shape.empty() ? 0 : shape[0]));
+  }
+  const int64_t labels = shape[0];
+  if (spec.labels.empty()) {
+    for (int64_t i = 0; i < labels; ++i) spec.labels.push_back(absl::StrCat("LABEL_", i));
+  } else if (static_cast<int64_t>(spec.labels.size()) != labels) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        loader.source(), ": tensor '", out_weight, "' has ", labels,
+        " labels but config.json's id2label/num_labels names ", spec.labels.size()));
+  }
+  ATTN_ASSIGN_OR_RETURN(Tensor out_w, loader.Read(names.out + ".weight", {labels, hidden}));
+  ATTN_ASSIGN_OR_RETURN(Tensor out_b, loader.Read(names.out + ".bias", {labels}));
+  return SequenceClassifier::Create(std::move(dense_w), std::move(dense_b), std::move(out_w),
+                                    std::move(out_b), names.activation);
+}
 
 // The Session of an EncoderModel: embeddings, then the layer stack, on packed batches.
 // Bound to the thread that created it (oneDNN 2.x primitives must run there; checked).
@@ -70,6 +122,7 @@ class EncoderSession final : public Session {
   }
 
   const ModelSpec& spec() const override { return model_->spec(); }
+  const SequenceClassifier* classifier() const override { return model_->classifier(); }
 
   absl::StatusOr<std::span<const float>> Forward(const PackedBatch& batch) override {
     ATTN_CHECK_MSG(std::this_thread::get_id() == owner_,
@@ -238,6 +291,8 @@ absl::StatusOr<std::unique_ptr<const EncoderModel>> EncoderModel::FromWeights(
                           PackEncoderLayer(engine, std::move(t), m->spec_.compute_dtype));
     m->layers_.push_back(std::move(layer));
   }
+  ATTN_ASSIGN_OR_RETURN(m->classifier_,
+                        LoadClassifier(names.classifier, loader, h, m->spec_.classifier));
   return std::unique_ptr<const EncoderModel>(std::move(m));
 }
 

@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 
+#include "core/heads/classifier.h"
 #include "core/layers/embeddings.h"
 #include "core/layers/encoder_layer.h"
 #include "core/model/family.h"
@@ -63,12 +64,17 @@ struct EncoderTensorNames {
   std::string query, key, value, attention_output, attention_norm;
   std::string ffn_in, ffn_out, ffn_norm;
   std::string relative_attention_bias;  // with arch.relative_bias_rows > 0: the shared table
+  // The *ForSequenceClassification head, loaded when its `out` tensor is present.
+  ClassifierTensorNames classifier;
 };
 
 class EncoderModel final : public Model, public std::enable_shared_from_this<EncoderModel> {
  public:
   // Reads every tensor of `arch` from `weights` (tensors it does not use — position_ids, pooler,
-  // heads — are ignored). A missing tensor or a shape that disagrees with `arch` is an error
+  // other heads — are ignored), and the classification head of `names.classifier` when the
+  // checkpoint has its output tensor: spec.classifier's labels must then match its rows (LABEL_<i>
+  // when spec.classifier has none); without the head, spec.classifier is cleared. A missing
+  // tensor or a shape that disagrees with `arch` is an error
   // naming the source and the tensor. `spec` is what the model reports.
   static absl::StatusOr<std::unique_ptr<const EncoderModel>> FromWeights(
       const EncoderArch& arch, const EncoderTensorNames& names, WeightsReader& weights,
@@ -84,6 +90,7 @@ class EncoderModel final : public Model, public std::enable_shared_from_this<Enc
 
   // Model
   const ModelSpec& spec() const override { return spec_; }
+  const SequenceClassifier* classifier() const override { return classifier_.get(); }
   // The model must be owned by a std::shared_ptr (the session keeps it alive).
   absl::StatusOr<std::unique_ptr<Session>> CreateSession() const override;
   int64_t bytes() const override;
@@ -98,6 +105,7 @@ class EncoderModel final : public Model, public std::enable_shared_from_this<Enc
   std::vector<EncoderLayerWeights> layers_;
   std::vector<float> relative_bias_by_distance_;  // [heads, 2 * max_tokens - 1]
   RelativeScoreBias relative_bias_;               // views relative_bias_by_distance_
+  std::unique_ptr<const SequenceClassifier> classifier_;
 };
 
 // The architecture part of the ModelSpec of `arch` (sizes, vocabularies, fp32 compute, max

@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 
+#include "core/heads/classifier.h"
 #include "core/model/model_spec.h"
 #include "core/model/packed_batch.h"
 
@@ -40,6 +41,10 @@ class Session {
   // `max_length`, so that serving never allocates it later.
   virtual void Reserve(int64_t max_tokens, int64_t max_length) = 0;
 
+  // The model's sequence-classification head (Model::classifier()), applied by the caller to
+  // Forward's first token of each sequence; nullptr when the model has none.
+  virtual const SequenceClassifier* classifier() const { return nullptr; }
+
   // Compute primitives created up front (none are created after creation).
   virtual int num_primitives() const = 0;
   // The implementation chosen for each kernel, for reports ("qkv=brg:avx512_core ...").
@@ -51,6 +56,10 @@ class Model {
   virtual ~Model() = default;
 
   virtual const ModelSpec& spec() const = 0;
+
+  // The sequence-classification head when the checkpoint has one (spec().classifier describes
+  // its labels; spec().tasks() lists kClassify), else nullptr. Owned by the model.
+  virtual const SequenceClassifier* classifier() const { return nullptr; }
 
   // A session for the calling thread, which must be the only one to use it.
   virtual absl::StatusOr<std::unique_ptr<Session>> CreateSession() const = 0;

@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/types/optional.h"
 
+#include "core/heads/classifier.h"
 #include "core/heads/sentence_dense.h"
 #include "core/model/bert/demo_model.h"
 #include "core/model/config_json.h"
@@ -348,6 +349,8 @@ absl::StatusOr<LoadedModel> LoadModel(const std::string& name_or_dir, const Load
   ATTN_ASSIGN_OR_RETURN(std::unique_ptr<FamilyConfig> config,
                         family->ParseConfig(config_text, config_source));
   ModelSpec spec = config->spec;
+  // Family-independent keys; Build keeps them only when the checkpoint has the head.
+  ATTN_ASSIGN_OR_RETURN(spec.classifier, ParseClassifierConfig(config_text, config_source));
   if (defaults.has_value()) {
     spec.defaults = *defaults;
   } else {

@@ -1,6 +1,10 @@
 #include "core/model/model_spec.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace attnserve::core {
 
@@ -31,6 +35,35 @@ bool ParsePooling(absl::string_view name, Pooling* pooling) {
     }
   }
   return false;
+}
+
+absl::string_view TaskName(Task task) {
+  switch (task) {
+    case Task::kEmbed:
+      return "embed";
+    case Task::kClassify:
+      return "classify";
+    case Task::kRerank:
+      return "rerank";
+  }
+  return "?";
+}
+
+std::vector<Task> ModelSpec::tasks() const {
+  std::vector<Task> t = {Task::kEmbed};
+  if (classifier.num_labels() > 0) t.push_back(Task::kClassify);
+  if (classifier.num_labels() == 1) t.push_back(Task::kRerank);
+  return t;
+}
+
+bool ModelSpec::has_task(Task task) const {
+  const std::vector<Task> t = tasks();
+  return std::find(t.begin(), t.end(), task) != t.end();
+}
+
+std::string ModelSpec::TaskList() const {
+  return absl::StrJoin(tasks(), ", ",
+                       [](std::string* out, Task t) { absl::StrAppend(out, TaskName(t)); });
 }
 
 }  // namespace attnserve::core

@@ -48,6 +48,32 @@ struct ModelOutputs {
   bool pooled = true;            // a sentence vector pooled from it
 };
 
+// What a model can be asked to do. Every model embeds; a sequence-classification head (a
+// checkpoint's *ForSequenceClassification tensors) adds kClassify (Predict), and kRerank when
+// it has one label (a cross-encoder).
+enum class Task { kEmbed, kClassify, kRerank };
+
+absl::string_view TaskName(Task task);  // "embed" | "classify" | "rerank"
+
+// How a classifier's logits become the scores a client gets (config.json's problem_type).
+enum class ProblemType {
+  kUnspecified,             // no problem_type: softmax over 2+ labels, sigmoid of 1
+  kSingleLabel,             // "single_label_classification": softmax
+  kMultiLabel,              // "multi_label_classification": sigmoid of each logit
+  kRegression,              // "regression": the raw logits
+};
+
+// A sequence-classification head: `labels` (config.json's id2label, in id order; LABEL_<i> where
+// it says nothing) has num_labels entries.
+struct ClassifierSpec {
+  std::vector<std::string> labels;
+  ProblemType problem_type = ProblemType::kUnspecified;
+  // False when config.json's `architectures` names no *ForSequenceClassification class (e.g.
+  // BertForTokenClassification, whose `classifier` is another head): its tensors are not read.
+  bool head_declared = true;
+  int num_labels() const { return static_cast<int>(labels.size()); }
+};
+
 struct ModelSpec {
   // config.json's model_type ("bert"), as reported by Info and the metrics.
   std::string architecture;
@@ -75,6 +101,13 @@ struct ModelSpec {
     return sentence_embedding_size > 0 ? sentence_embedding_size : hidden_size;
   }
   ModelOutputs outputs;
+  // Set when the model has a sequence-classification head (num_labels() > 0).
+  ClassifierSpec classifier;
+  // What the model can do: kEmbed, then kClassify and kRerank as its heads allow.
+  std::vector<Task> tasks() const;
+  bool has_task(Task task) const;
+  // "embed, classify, rerank", for messages.
+  std::string TaskList() const;
   // What the forward pass computes in.
   DType compute_dtype = DType::kF32;
   // The checkpoint's tensors: "fp32", "fp16", "bf16" (lowercase, as everywhere we print a dtype)

@@ -111,18 +111,72 @@ std::shared_ptr<const grpc::ByteBuffer> Borrow(const grpc::ByteBuffer* bytes) {
   return std::shared_ptr<const grpc::ByteBuffer>(std::shared_ptr<void>(), bytes);
 }
 
-// Embed: one request, one job, one Finish. Two parties must be done before Finish: Start() (it
+// The unary calls answered by one batcher job: Embed, Rerank and Predict. Each Kind says how
+// the handler starts the job and builds the response of the finished job from the request.
+struct EmbedKind {
+  using Request = v1::EmbedRequest;
+  using Response = v1::EmbedResponse;
+  static constexpr Rpc kRpc = Rpc::kEmbed;
+  static constexpr const char* kName = "Embed";
+  static std::shared_ptr<core::EmbedJob> Start(RequestHandler& h,
+                                               RequestHandler::Reader<Request> read,
+                                               absl::Time deadline, core::EmbedJob::Callback done,
+                                               std::shared_ptr<Request> /*parsed*/, size_t bytes) {
+    return h.Embed(std::move(read), deadline, std::move(done), bytes);
+  }
+  static void Build(const RequestHandler& h, const Request& /*request*/,
+                    const core::EmbedJob& job, absl::Time received, Response& response) {
+    h.BuildEmbedResponse(job, received, response);
+  }
+};
+
+struct RerankKind {
+  using Request = v1::RerankRequest;
+  using Response = v1::RerankResponse;
+  static constexpr Rpc kRpc = Rpc::kRerank;
+  static constexpr const char* kName = "Rerank";
+  static std::shared_ptr<core::EmbedJob> Start(RequestHandler& h,
+                                               RequestHandler::Reader<Request> read,
+                                               absl::Time deadline, core::EmbedJob::Callback done,
+                                               std::shared_ptr<Request> parsed, size_t bytes) {
+    return h.Rerank(std::move(read), deadline, std::move(done), std::move(parsed), bytes);
+  }
+  static void Build(const RequestHandler& h, const Request& request, const core::EmbedJob& job,
+                    absl::Time received, Response& response) {
+    h.BuildRerankResponse(request, job, received, response);
+  }
+};
+
+struct PredictKind {
+  using Request = v1::PredictRequest;
+  using Response = v1::PredictResponse;
+  static constexpr Rpc kRpc = Rpc::kPredict;
+  static constexpr const char* kName = "Predict";
+  static std::shared_ptr<core::EmbedJob> Start(RequestHandler& h,
+                                               RequestHandler::Reader<Request> read,
+                                               absl::Time deadline, core::EmbedJob::Callback done,
+                                               std::shared_ptr<Request> parsed, size_t bytes) {
+    return h.Predict(std::move(read), deadline, std::move(done), std::move(parsed), bytes);
+  }
+  static void Build(const RequestHandler& h, const Request& request, const core::EmbedJob& job,
+                    absl::Time received, Response& response) {
+    h.BuildPredictResponse(request, job, received, response);
+  }
+};
+
+// One request, one job, one Finish. Two parties must be done before Finish: Start() (it
 // has returned from the handler and stored the job) and the job's callback (the answer), in
 // either order; so the reactor is never deleted under Start's feet.
-class EmbedCall final : public grpc::ServerUnaryReactor {
+template <typename Kind>
+class JobCall final : public grpc::ServerUnaryReactor {
  public:
-  EmbedCall(RequestHandler* handler, grpc::CallbackServerContext* context,
-            grpc::ByteBuffer* response)
+  JobCall(RequestHandler* handler, grpc::CallbackServerContext* context,
+          grpc::ByteBuffer* response)
       : handler_(handler),
         context_(context),
         response_(response),
         received_(absl::Now()),
-        record_(StartRecord("Embed", *context)) {
+        record_(StartRecord(Kind::kName, *context)) {
     handler_->metrics().RequestStarted();
   }
 
@@ -144,9 +198,10 @@ class EmbedCall final : public grpc::ServerUnaryReactor {
     }
     admitted_ = true;  // the drain waits for it
     handler_->CallStarted();
-    std::shared_ptr<core::EmbedJob> job = handler_->Embed(
-        ReadFrom<v1::EmbedRequest>(Borrow(request)), DeadlineOf(*context_),
-        [this](const absl::Status& s, core::EmbedJob& j) { OnJobDone(s, j); }, request->Length());
+    std::shared_ptr<core::EmbedJob> job = Kind::Start(
+        *handler_, ReadFrom<typename Kind::Request>(Borrow(request)), DeadlineOf(*context_),
+        [this](const absl::Status& s, core::EmbedJob& j) { OnJobDone(s, j); }, parsed_,
+        request->Length());
     {
       MutexLock lock(&mu_);
       job_ = std::move(job);
@@ -172,8 +227,8 @@ class EmbedCall final : public grpc::ServerUnaryReactor {
     status_ = status;
     AddJobFigures(job, record_);
     if (status.ok()) {
-      v1::EmbedResponse response;
-      handler_->BuildEmbedResponse(job, received_, response);
+      typename Kind::Response response;
+      Kind::Build(*handler_, *parsed_, job, received_, response);
       if (!SerializeToByteBuffer(response, response_)) {
         status_ = absl::InternalError("could not serialize the response");
       }
@@ -188,7 +243,7 @@ class EmbedCall final : public grpc::ServerUnaryReactor {
     // Recorded before Finish, so a client that got its answer also sees it counted.
     record_.total = absl::Now() - received_;
     record_.status = status_;
-    handler_->CallFinished(Rpc::kEmbed, record_);
+    handler_->CallFinished(Kind::kRpc, record_);
     Finish(ToGrpcStatus(status_));
   }
 
@@ -196,6 +251,10 @@ class EmbedCall final : public grpc::ServerUnaryReactor {
   grpc::CallbackServerContext* const context_;
   grpc::ByteBuffer* const response_;
   const absl::Time received_;
+  // The request as parsed on the tokenization thread, before the job is queued (read by
+  // OnJobDone, after the batcher computed the job).
+  const std::shared_ptr<typename Kind::Request> parsed_ =
+      std::make_shared<typename Kind::Request>();
   // Filled by the constructor, OnJobDone and the last Release (fetch_sub orders them).
   CallRecord record_;
   std::atomic<int> parties_{2};
@@ -474,7 +533,23 @@ class EmbedStreamCall final : public grpc::ServerBidiReactor<grpc::ByteBuffer, g
 grpc::ServerUnaryReactor* GrpcEmbedderService::Embed(grpc::CallbackServerContext* context,
                                                      const grpc::ByteBuffer* request,
                                                      grpc::ByteBuffer* response) {
-  auto* call = new EmbedCall(handler_, context, response);
+  auto* call = new JobCall<EmbedKind>(handler_, context, response);
+  call->Start(request);
+  return call;
+}
+
+grpc::ServerUnaryReactor* GrpcEmbedderService::Rerank(grpc::CallbackServerContext* context,
+                                                      const grpc::ByteBuffer* request,
+                                                      grpc::ByteBuffer* response) {
+  auto* call = new JobCall<RerankKind>(handler_, context, response);
+  call->Start(request);
+  return call;
+}
+
+grpc::ServerUnaryReactor* GrpcEmbedderService::Predict(grpc::CallbackServerContext* context,
+                                                       const grpc::ByteBuffer* request,
+                                                       grpc::ByteBuffer* response) {
+  auto* call = new JobCall<PredictKind>(handler_, context, response);
   call->Start(request);
   return call;
 }

@@ -5,9 +5,9 @@
 // draining), hand the request's bytes to the handler (parsed, validated and tokenized on its
 // pool, then queued on the batcher) and return their reactor; the job's callback later builds
 // the response and calls Finish. Every accepted call gets exactly one Finish. Embed,
-// EmbedStream, Tokenize and Decode take raw ByteBuffers so that a request the protobuf parser
-// refuses (e.g. invalid UTF-8 in a string field) gets INVALID_ARGUMENT naming the input, not
-// gRPC's generic INTERNAL.
+// EmbedStream, Tokenize, Decode, Rerank and Predict take raw ByteBuffers so that a request the
+// protobuf parser refuses (e.g. invalid UTF-8 in a string field) gets INVALID_ARGUMENT naming the
+// input, not gRPC's generic INTERNAL.
 //
 // Thread-safety: thread-safe. Owns nothing it is given: the handler outlives it.
 #ifndef ATTNSERVE_SERVER_GRPC_EMBEDDER_SERVICE_H_
@@ -26,8 +26,9 @@ namespace attnserve {
 
 using EmbedderServiceBase = v1::Embedder::WithRawCallbackMethod_Embed<
     v1::Embedder::WithRawCallbackMethod_EmbedStream<v1::Embedder::WithRawCallbackMethod_Tokenize<
-        v1::Embedder::WithRawCallbackMethod_Decode<
-            v1::Embedder::WithCallbackMethod_Info<v1::Embedder::Service>>>>>;
+        v1::Embedder::WithRawCallbackMethod_Decode<v1::Embedder::WithRawCallbackMethod_Rerank<
+            v1::Embedder::WithRawCallbackMethod_Predict<
+                v1::Embedder::WithCallbackMethod_Info<v1::Embedder::Service>>>>>>>;
 
 class GrpcEmbedderService final : public EmbedderServiceBase {
  public:
@@ -44,6 +45,12 @@ class GrpcEmbedderService final : public EmbedderServiceBase {
   grpc::ServerUnaryReactor* Decode(grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* request,
                                    grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* Rerank(grpc::CallbackServerContext* context,
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* Predict(grpc::CallbackServerContext* context,
+                                    const grpc::ByteBuffer* request,
+                                    grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* Info(grpc::CallbackServerContext* context,
                                  const v1::InfoRequest* request,
                                  v1::InfoResponse* response) override;

@@ -91,6 +91,44 @@ absl::Status RefusePromptName(const json& j) {
                                  "prompts are not supported); prepend the prompt to the text"));
 }
 
+// TEI's `truncate` (null: the server's --truncate) and `truncation_direction` ("right" |
+// "left") into any request with those two fields.
+template <typename Request>
+absl::Status ReadTruncation(const json& j, Request& r) {
+  if (const json* t = Find(j, "truncate"); t != nullptr) {
+    bool truncate = false;
+    if (absl::Status s = ReadBool(j, "truncate", truncate); !s.ok()) return s;
+    r.set_truncate(truncate);
+  }
+  if (const json* d = Find(j, "truncation_direction"); d != nullptr) {
+    const std::string dir = d->is_string() ? absl::AsciiStrToLower(d->get<std::string>()) : "";
+    if (dir == "right") {
+      r.set_truncation_direction(v1::TRUNCATION_DIRECTION_RIGHT);
+    } else if (dir == "left") {
+      r.set_truncation_direction(v1::TRUNCATION_DIRECTION_LEFT);
+    } else {
+      return FieldError("truncation_direction",
+                        absl::StrCat("'truncation_direction' must be \"right\" or \"left\"; was ",
+                                     d->dump()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// A string field; absent -> "" unless `required`.
+absl::Status ReadString(const json& j, const char* key, bool required, std::string& out) {
+  const json* v = Find(j, key);
+  if (v == nullptr) {
+    if (required) return FieldError(key, absl::StrCat("'", key, "' is missing"));
+    return absl::OkStatus();
+  }
+  if (!v->is_string()) {
+    return FieldError(key, absl::StrCat("'", key, "' must be a string; was a ", v->type_name()));
+  }
+  out = v->get<std::string>();
+  return absl::OkStatus();
+}
+
 bool IsTokenId(const json& v) { return v.is_number_integer(); }
 
 // One list of token ids into `ids`; `where` names it in errors ("input[2]").
@@ -253,23 +291,7 @@ absl::StatusOr<v1::EmbedRequest> ParseTeiEmbed(absl::string_view body, bool all)
   if (!j.ok()) return j.status();
   v1::EmbedRequest r;
   if (absl::Status s = ReadInputs(*j, "inputs", *r.mutable_inputs()); !s.ok()) return s;
-  if (const json* t = Find(*j, "truncate"); t != nullptr) {
-    bool truncate = false;
-    if (absl::Status s = ReadBool(*j, "truncate", truncate); !s.ok()) return s;
-    r.set_truncate(truncate);
-  }
-  if (const json* d = Find(*j, "truncation_direction"); d != nullptr) {
-    const std::string dir = d->is_string() ? absl::AsciiStrToLower(d->get<std::string>()) : "";
-    if (dir == "right") {
-      r.set_truncation_direction(v1::TRUNCATION_DIRECTION_RIGHT);
-    } else if (dir == "left") {
-      r.set_truncation_direction(v1::TRUNCATION_DIRECTION_LEFT);
-    } else {
-      return FieldError("truncation_direction",
-                        absl::StrCat("'truncation_direction' must be \"right\" or \"left\"; was ",
-                                     d->dump()));
-    }
-  }
+  if (absl::Status s = ReadTruncation(*j, r); !s.ok()) return s;
   if (absl::Status s = RefusePromptName(*j); !s.ok()) return s;
   if (all) {
     r.set_return_token_embeddings(true);
@@ -282,6 +304,121 @@ absl::StatusOr<v1::EmbedRequest> ParseTeiEmbed(absl::string_view body, bool all)
     r.set_dimensions(dims);
   }
   return r;
+}
+
+absl::StatusOr<v1::RerankRequest> ParseTeiRerank(absl::string_view body) {
+  absl::StatusOr<json> j = ParseBody(body);
+  if (!j.ok()) return j.status();
+  v1::RerankRequest r;
+  if (absl::Status s = ReadString(*j, "query", /*required=*/true, *r.mutable_query()); !s.ok()) {
+    return s;
+  }
+  const json* texts = Find(*j, "texts");
+  if (texts == nullptr) return FieldError("texts", "'texts' is missing");
+  if (!texts->is_array()) {
+    return FieldError("texts", absl::StrCat("'texts' must be a list of strings; was a ",
+                                            texts->type_name()));
+  }
+  for (size_t i = 0; i < texts->size(); ++i) {
+    if (!(*texts)[i].is_string()) {
+      return FieldError("texts", absl::StrCat("texts[", i, "] must be a string; was a ",
+                                              (*texts)[i].type_name()));
+    }
+    r.add_texts((*texts)[i].get<std::string>());
+  }
+  if (absl::Status s = ReadTruncation(*j, r); !s.ok()) return s;
+  bool raw = false, return_text = false;
+  if (absl::Status s = ReadBool(*j, "raw_scores", raw); !s.ok()) return s;
+  if (absl::Status s = ReadBool(*j, "return_text", return_text); !s.ok()) return s;
+  r.set_raw_scores(raw);
+  r.set_return_text(return_text);
+  if (const json* n = Find(*j, "top_n"); n != nullptr) {
+    if (!n->is_number_integer() || n->get<int64_t>() < 1 ||
+        n->get<int64_t>() > std::numeric_limits<int32_t>::max()) {
+      return FieldError("top_n", absl::StrCat("'top_n' must be an integer >= 1; was ", n->dump()));
+    }
+    r.set_top_n(static_cast<uint32_t>(n->get<int64_t>()));
+  }
+  return r;
+}
+
+std::string TeiRerankResponse(const v1::RerankResponse& response) {
+  OutJson out = OutJson::array();
+  for (const v1::Rank& rank : response.ranks()) {
+    OutJson r = {{"index", rank.index()}, {"score", rank.score()}};
+    if (rank.has_text()) r["text"] = rank.text();
+    out.push_back(std::move(r));
+  }
+  return out.dump();
+}
+
+namespace {
+
+// One TEI predict sequence: "text" or ["text", "text_pair"].
+absl::Status ReadPredictSequence(const json& v, absl::string_view where, v1::Input& in) {
+  if (v.is_string()) {
+    in.set_text(v.get<std::string>());
+    return absl::OkStatus();
+  }
+  if (v.is_array() && v.size() == 2 && v[0].is_string() && v[1].is_string()) {
+    in.set_text(v[0].get<std::string>());
+    in.set_text_pair(v[1].get<std::string>());
+    return absl::OkStatus();
+  }
+  return FieldError("inputs", absl::StrCat(where, " must be a string or a pair [text, text_pair] "
+                                                  "of strings; was ",
+                                           v.dump()));
+}
+
+}  // namespace
+
+absl::StatusOr<TeiPredict> ParseTeiPredict(absl::string_view body) {
+  absl::StatusOr<json> j = ParseBody(body);
+  if (!j.ok()) return j.status();
+  TeiPredict p;
+  const json* inputs = Find(*j, "inputs");
+  if (inputs == nullptr) return FieldError("inputs", "'inputs' is missing");
+  // TEI's shapes: "a" and ["a", "b"] are one input (a text, a pair); any other list is a batch
+  // of those (["a"] too).
+  const bool single = inputs->is_string() || (inputs->is_array() && inputs->size() == 2 &&
+                                              (*inputs)[0].is_string() && (*inputs)[1].is_string());
+  if (single) {
+    if (absl::Status s = ReadPredictSequence(*inputs, "inputs", *p.request.add_inputs()); !s.ok()) {
+      return s;
+    }
+  } else {
+    if (!inputs->is_array()) {
+      return FieldError("inputs", absl::StrCat("'inputs' must be a string, a pair of strings or a "
+                                               "list of them; was a ",
+                                               inputs->type_name()));
+    }
+    p.batch = true;
+    for (size_t i = 0; i < inputs->size(); ++i) {
+      if (absl::Status s = ReadPredictSequence((*inputs)[i], absl::StrCat("inputs[", i, "]"),
+                                               *p.request.add_inputs());
+          !s.ok()) {
+        return s;
+      }
+    }
+  }
+  if (absl::Status s = ReadTruncation(*j, p.request); !s.ok()) return s;
+  bool raw = false;
+  if (absl::Status s = ReadBool(*j, "raw_scores", raw); !s.ok()) return s;
+  p.request.set_raw_scores(raw);
+  return p;
+}
+
+std::string TeiPredictResponse(const v1::PredictResponse& response, bool batch) {
+  OutJson out = OutJson::array();
+  for (const v1::Predictions& result : response.results()) {
+    OutJson preds = OutJson::array();
+    for (const v1::Prediction& p : result.predictions()) {
+      preds.push_back({{"score", p.score()}, {"label", p.label()}});
+    }
+    if (!batch) return preds.dump();
+    out.push_back(std::move(preds));
+  }
+  return out.dump();
 }
 
 std::string TeiEmbedResponse(const v1::EmbedResponse& response, bool all) {

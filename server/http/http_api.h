@@ -1,5 +1,6 @@
 // The HTTP/JSON front end's translation layer: the bodies of OpenAI's `/v1/embeddings` and of
-// text-embeddings-inference's routes (/embed, /embed_all, /tokenize, /decode, /info) to and from
+// text-embeddings-inference's routes (/embed, /embed_all, /rerank, /predict, /tokenize, /decode,
+// /info) to and from
 // attnserve.v1 messages, and absl::Status to an HTTP status with a JSON error body.
 //
 // Only the shape is checked here (JSON syntax, field types, enum values). What an input means —
@@ -59,6 +60,22 @@ absl::StatusOr<v1::EmbedRequest> ParseTeiEmbed(absl::string_view body, bool all)
 
 // [[float, ...], ...] for /embed; [[[float, ...] per token], ...] for /embed_all.
 std::string TeiEmbedResponse(const v1::EmbedResponse& response, bool all);
+
+// TEI's POST /rerank: `query`, `texts` (strings), `truncate`, `truncation_direction`,
+// `raw_scores`, `return_text`, and `top_n` (>= 1; not TEI's: the best N only).
+absl::StatusOr<v1::RerankRequest> ParseTeiRerank(absl::string_view body);
+// [{"index", "score"[, "text"]}, ...], best first.
+std::string TeiRerankResponse(const v1::RerankResponse& response);
+
+// TEI's POST /predict: `inputs` a text, a pair [text, text_pair], or a list of those (a batch);
+// `truncate`, `truncation_direction`, `raw_scores`.
+struct TeiPredict {
+  v1::PredictRequest request;
+  bool batch = false;  // `inputs` was a list of inputs: the response is a list of lists
+};
+absl::StatusOr<TeiPredict> ParseTeiPredict(absl::string_view body);
+// [{"score", "label"}, ...] (every label, best first) for one input; a list of those for a batch.
+std::string TeiPredictResponse(const v1::PredictResponse& response, bool batch);
 
 // TEI's POST /tokenize: `inputs` a string or a list of strings, `add_special_tokens` (default
 // true), `prompt_name` (refused as above).

@@ -61,6 +61,8 @@ Route RouteOf(absl::string_view path) {
   if (path == "/embed_all") return {Rpc::kHttpEmbedAll, http::ApiStyle::kTei};
   if (path == "/tokenize") return {Rpc::kHttpTokenize, http::ApiStyle::kTei};
   if (path == "/decode") return {Rpc::kHttpDecode, http::ApiStyle::kTei};
+  if (path == "/rerank") return {Rpc::kHttpRerank, http::ApiStyle::kTei};
+  if (path == "/predict") return {Rpc::kHttpPredict, http::ApiStyle::kTei};
   if (path == "/info") return {Rpc::kHttpInfo, http::ApiStyle::kTei};
   if (path == "/health") return {Rpc::kHttpHealth, http::ApiStyle::kTei};
   if (path == "/openapi.json") return {Rpc::kHttpOpenApi, http::ApiStyle::kTei};
@@ -74,8 +76,6 @@ bool IsGetRoute(Rpc rpc) {
 
 // TEI's routes for heads the served encoders do not have (yet).
 const char* MissingHead(absl::string_view path) {
-  if (path == "/rerank") return "re-ranker (sequence classification) head";
-  if (path == "/predict") return "sequence classification head";
   if (path == "/embed_sparse") return "sparse (SPLADE) head";
   return nullptr;
 }
@@ -287,7 +287,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       const absl::Status s = absl::NotFoundError(absl::StrCat(
           "no route ", std::string(req.method_string()), " ", path,
           "; the routes are POST /v1/embeddings, GET /v1/models, POST /embed, POST /embed_all, "
-          "POST /tokenize, POST /decode, GET /info, GET /health, GET /openapi.json"));
+          "POST /rerank, POST /predict, POST /tokenize, POST /decode, GET /info, GET /health, "
+          "GET /openapi.json"));
       return Complete(seq, s, Reply{404, http::ErrorBody(route.style, s)}, /*admitted=*/false);
     }
     const bhttp::verb want = IsGetRoute(route.rpc) ? bhttp::verb::get : bhttp::verb::post;
@@ -337,6 +338,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       case Rpc::kHttpEmbed:
       case Rpc::kHttpEmbedAll:
         return StartEmbed(seq, route, std::move(req.body()));
+      case Rpc::kHttpRerank:
+        return StartRerank(seq, route, std::move(req.body()));
+      case Rpc::kHttpPredict:
+        return StartPredict(seq, route, std::move(req.body()));
       case Rpc::kHttpTokenize:
         return StartTokenize(seq, route, std::move(req.body()));
       case Rpc::kHttpDecode:
@@ -368,30 +373,80 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       }
       return http::ParseTeiEmbed(state->body, /*all=*/rpc == Rpc::kHttpEmbedAll);
     };
-    auto self = this->shared_from_this();
     const absl::Time received = received_;
     std::shared_ptr<core::EmbedJob> job = handler_->Embed(
         std::move(read), deadline_,
-        [self, seq, route, state, received](const absl::Status& status, core::EmbedJob& j) {
-          Reply reply;
-          absl::Status s = status;
-          if (s.ok()) {
-            v1::EmbedResponse response;
-            self->handler_->BuildEmbedResponse(j, received, response);
-            reply.body = route.rpc == Rpc::kHttpEmbeddings
-                             ? http::OpenAiEmbeddingsResponse(response, state->encoding,
-                                                              self->handler_->model().name)
-                             : http::TeiEmbedResponse(response, route.rpc == Rpc::kHttpEmbedAll);
-          } else {
-            reply.status = http::HttpStatusOf(s);
-            reply.body = http::ErrorBody(route.style, s);
-          }
-          CallRecord figures;
-          AddJobFigures(j, figures);
-          self->Post(seq, std::move(s), std::move(reply), figures);
-        });
+        JobDone(seq, route, [this, route, state, received](const core::EmbedJob& j) {
+          v1::EmbedResponse response;
+          handler_->BuildEmbedResponse(j, received, response);
+          return route.rpc == Rpc::kHttpEmbeddings
+                     ? http::OpenAiEmbeddingsResponse(response, state->encoding,
+                                                      handler_->model().name)
+                     : http::TeiEmbedResponse(response, route.rpc == Rpc::kHttpEmbedAll);
+        }));
     job_ = std::move(job);
     Wait(seq);
+  }
+
+  // TEI's /rerank and /predict: one batcher job each, as Embed.
+  void StartRerank(uint64_t seq, Route route, std::string body) {
+    auto bytes = std::make_shared<std::string>(std::move(body));
+    auto parsed = std::make_shared<v1::RerankRequest>();
+    const absl::Time received = received_;
+    job_ = handler_->Rerank(
+        [bytes] { return http::ParseTeiRerank(*bytes); }, deadline_,
+        JobDone(seq, route,
+                [this, parsed, received](const core::EmbedJob& j) {
+                  v1::RerankResponse response;
+                  handler_->BuildRerankResponse(*parsed, j, received, response);
+                  return http::TeiRerankResponse(response);
+                }),
+        parsed);
+    Wait(seq);
+  }
+
+  void StartPredict(uint64_t seq, Route route, std::string body) {
+    auto bytes = std::make_shared<std::string>(std::move(body));
+    auto parsed = std::make_shared<v1::PredictRequest>();
+    auto batch = std::make_shared<bool>(false);  // written when read, before the job is queued
+    const absl::Time received = received_;
+    job_ = handler_->Predict(
+        [bytes, batch]() -> absl::StatusOr<v1::PredictRequest> {
+          absl::StatusOr<http::TeiPredict> p = http::ParseTeiPredict(*bytes);
+          if (!p.ok()) return p.status();
+          *batch = p->batch;
+          return std::move(p->request);
+        },
+        deadline_,
+        JobDone(seq, route,
+                [this, parsed, batch, received](const core::EmbedJob& j) {
+                  v1::PredictResponse response;
+                  handler_->BuildPredictResponse(*parsed, j, received, response);
+                  return http::TeiPredictResponse(response, *batch);
+                }),
+        parsed);
+    Wait(seq);
+  }
+
+  // The callback of a batcher job: the reply body `build` makes of a finished job, or the
+  // error in the route's vocabulary; answered through Post (the connection stays alive until).
+  core::EmbedJob::Callback JobDone(uint64_t seq, Route route,
+                                   std::function<std::string(const core::EmbedJob&)> build) {
+    auto self = this->shared_from_this();
+    return [self, seq, route, build = std::move(build)](const absl::Status& status,
+                                                         core::EmbedJob& j) {
+      Reply reply;
+      absl::Status s = status;
+      if (s.ok()) {
+        reply.body = build(j);
+      } else {
+        reply.status = http::HttpStatusOf(s);
+        reply.body = http::ErrorBody(route.style, s);
+      }
+      CallRecord figures;
+      AddJobFigures(j, figures);
+      self->Post(seq, std::move(s), std::move(reply), figures);
+    };
   }
 
   void StartTokenize(uint64_t seq, Route route, std::string body) {

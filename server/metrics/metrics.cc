@@ -57,6 +57,14 @@ const char* RpcName(Rpc rpc) {
       return "Decode";
     case Rpc::kInfo:
       return "Info";
+    case Rpc::kRerank:
+      return "Rerank";
+    case Rpc::kPredict:
+      return "Predict";
+    case Rpc::kHttpRerank:
+      return "POST /rerank";
+    case Rpc::kHttpPredict:
+      return "POST /predict";
     case Rpc::kHttpEmbeddings:
       return "POST /v1/embeddings";
     case Rpc::kHttpModels:

@@ -30,6 +30,8 @@ enum class Rpc {
   kTokenize,
   kDecode,
   kInfo,
+  kRerank,
+  kPredict,
   kHttpEmbeddings,  // POST /v1/embeddings
   kHttpModels,      // GET /v1/models
   kHttpEmbed,       // POST /embed (and POST /)
@@ -39,6 +41,8 @@ enum class Rpc {
   kHttpInfo,        // GET /info
   kHttpHealth,      // GET /health
   kHttpOpenApi,     // GET /openapi.json
+  kHttpRerank,      // POST /rerank
+  kHttpPredict,     // POST /predict
   kHttpOther,       // anything else: unknown routes, the heads the model lacks
 };
 inline constexpr int kNumRpcs = static_cast<int>(Rpc::kHttpOther) + 1;  // kHttpOther stays last

@@ -55,6 +55,8 @@ absl::StatusOr<core::Pooling> ResolvePooling(v1::Pooling p, const ServingModel& 
   }
 }
 
+}  // namespace
+
 absl::StatusOr<core::TruncationDirection> ResolveDirection(v1::TruncationDirection d) {
   switch (d) {
     case v1::TRUNCATION_DIRECTION_UNSPECIFIED:
@@ -80,8 +82,6 @@ absl::Status CheckInputCount(int n, const RequestLimits& limits) {
   }
   return absl::OkStatus();
 }
-
-}  // namespace
 
 absl::StatusOr<core::SequenceInput> PrepareInput(const v1::Input& in, const ServingModel& model,
                                                  const RequestLimits& limits, bool truncate,
@@ -302,13 +302,17 @@ void BuildEmbedResponse(const core::EmbedJob& job, const ServingModel& model, ab
     tokens += static_cast<uint32_t>(o.num_tokens);
   }
   response.mutable_usage()->set_prompt_tokens(tokens);
-  v1::Timing* t = response.mutable_timing();
-  t->set_queue_us(
-      static_cast<uint64_t>(absl::ToInt64Microseconds(job.first_batch_start - job.enqueued_at)));
-  t->set_inference_us(
-      static_cast<uint64_t>(absl::ToInt64Microseconds(job.last_batch_end - job.first_batch_start)));
-  t->set_total_us(static_cast<uint64_t>(absl::ToInt64Microseconds(done - received)));
+  FillTiming(job, received, done, *response.mutable_timing());
   response.set_model(model.name);
+}
+
+void FillTiming(const core::EmbedJob& job, absl::Time received, absl::Time done,
+                v1::Timing& timing) {
+  timing.set_queue_us(
+      static_cast<uint64_t>(absl::ToInt64Microseconds(job.first_batch_start - job.enqueued_at)));
+  timing.set_inference_us(
+      static_cast<uint64_t>(absl::ToInt64Microseconds(job.last_batch_end - job.first_batch_start)));
+  timing.set_total_us(static_cast<uint64_t>(absl::ToInt64Microseconds(done - received)));
 }
 
 absl::Status DiagnoseParseFailure(absl::string_view bytes) {
@@ -390,6 +394,8 @@ v1::InfoResponse MakeInfo(const ServingModel& model, const RequestLimits& limits
     g->set_threshold(a.threshold);
     g->set_passed(a.passed);
   }
+  for (core::Task t : model.spec.tasks()) info.add_tasks(std::string(core::TaskName(t)));
+  for (const std::string& label : model.spec.classifier.labels) info.add_labels(label);
   return info;
 }
 

@@ -83,6 +83,15 @@ absl::StatusOr<v1::DecodeResponse> RunDecode(const v1::DecodeRequest& request,
 void BuildEmbedResponse(const core::EmbedJob& job, const ServingModel& model, absl::Time received,
                         absl::Time done, v1::EmbedResponse& response);
 
+// The Timing of a job that finished OK (received -> done is the total).
+void FillTiming(const core::EmbedJob& job, absl::Time received, absl::Time done,
+                v1::Timing& timing);
+
+// The request's truncation_direction; InvalidArgument for an unknown value.
+absl::StatusOr<core::TruncationDirection> ResolveDirection(v1::TruncationDirection d);
+// InvalidArgument for no inputs ("the request has no inputs") or more than the limit.
+absl::Status CheckInputCount(int n, const RequestLimits& limits);
+
 // Why `bytes` failed to parse as an EmbedRequest or TokenizeRequest (both carry
 // `repeated Input inputs = 1`): InvalidArgument naming the input whose text or text_pair is not
 // valid UTF-8 and the byte, else InvalidArgument "malformed request".

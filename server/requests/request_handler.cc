@@ -103,19 +103,60 @@ std::shared_ptr<core::EmbedJob> RequestHandler::Embed(Reader<v1::EmbedRequest> r
                                                       absl::Time deadline,
                                                       core::EmbedJob::Callback done,
                                                       size_t request_bytes) {
+  return Start(
+      [this, read = std::move(read)]() mutable -> absl::StatusOr<PreparedEmbed> {
+        absl::StatusOr<v1::EmbedRequest> request = std::move(read)();
+        if (!request.ok()) return request.status();
+        return PrepareEmbed(*request, model_, options_.limits);
+      },
+      deadline, std::move(done), request_bytes);
+}
+
+std::shared_ptr<core::EmbedJob> RequestHandler::Rerank(Reader<v1::RerankRequest> read,
+                                                       absl::Time deadline,
+                                                       core::EmbedJob::Callback done,
+                                                       std::shared_ptr<v1::RerankRequest> parsed,
+                                                       size_t request_bytes) {
+  return Start(
+      [this, read = std::move(read), parsed]() mutable -> absl::StatusOr<PreparedEmbed> {
+        absl::StatusOr<v1::RerankRequest> request = std::move(read)();
+        if (!request.ok()) return request.status();
+        *parsed = *std::move(request);
+        return PrepareRerank(*parsed, model_, options_.limits);
+      },
+      deadline, std::move(done), request_bytes);
+}
+
+std::shared_ptr<core::EmbedJob> RequestHandler::Predict(Reader<v1::PredictRequest> read,
+                                                        absl::Time deadline,
+                                                        core::EmbedJob::Callback done,
+                                                        std::shared_ptr<v1::PredictRequest> parsed,
+                                                        size_t request_bytes) {
+  return Start(
+      [this, read = std::move(read), parsed]() mutable -> absl::StatusOr<PreparedEmbed> {
+        absl::StatusOr<v1::PredictRequest> request = std::move(read)();
+        if (!request.ok()) return request.status();
+        *parsed = *std::move(request);
+        return PreparePredict(*parsed, model_, options_.limits);
+      },
+      deadline, std::move(done), request_bytes);
+}
+
+std::shared_ptr<core::EmbedJob> RequestHandler::Start(Preparer prepare, absl::Time deadline,
+                                                      core::EmbedJob::Callback done,
+                                                      size_t request_bytes) {
   auto job = std::make_shared<core::EmbedJob>(deadline, std::move(done));
   if (request_bytes <= options_.inline_prepare_bytes) {
-    Prepare(job, std::move(read));
+    Prepare(job, std::move(prepare));
     return job;
   }
   const bool posted = pool_->Post(
-      [this, job, read = std::move(read)]() mutable { Prepare(job, std::move(read)); });
+      [this, job, prepare = std::move(prepare)]() mutable { Prepare(job, std::move(prepare)); });
   if (!posted) job->Finish(PoolFullError(pool_->queued()));
   return job;
 }
 
-void RequestHandler::Prepare(const std::shared_ptr<core::EmbedJob>& job,
-                             Reader<v1::EmbedRequest> read) {
+void RequestHandler::Prepare(const std::shared_ptr<core::EmbedJob>& job, Preparer prepare) {
   // The client may have gone, or run out of time, while the request waited for this thread.
   if (job->cancelled()) {
     job->Finish(absl::CancelledError("the client cancelled the request"));
@@ -126,11 +167,7 @@ void RequestHandler::Prepare(const std::shared_ptr<core::EmbedJob>& job,
     return;
   }
   const absl::Time start = absl::Now();
-  absl::StatusOr<PreparedEmbed> prepared = [&]() -> absl::StatusOr<PreparedEmbed> {
-    absl::StatusOr<v1::EmbedRequest> request = std::move(read)();
-    if (!request.ok()) return request.status();
-    return PrepareEmbed(*request, model_, options_.limits);
-  }();
+  absl::StatusOr<PreparedEmbed> prepared = std::move(prepare)();
   metrics_->RecordTokenization(absl::Now() - start);
   if (!prepared.ok()) {
     job->Finish(prepared.status());
@@ -191,6 +228,20 @@ v1::InfoResponse RequestHandler::Info() const {
 void RequestHandler::BuildEmbedResponse(const core::EmbedJob& job, absl::Time received,
                                         v1::EmbedResponse& response) const {
   attnserve::BuildEmbedResponse(job, model_, received, absl::Now(), response);
+  metrics_->RecordQueueTime(job.first_batch_start - job.enqueued_at);
+}
+
+void RequestHandler::BuildRerankResponse(const v1::RerankRequest& request,
+                                         const core::EmbedJob& job, absl::Time received,
+                                         v1::RerankResponse& response) const {
+  attnserve::BuildRerankResponse(request, job, model_, received, absl::Now(), response);
+  metrics_->RecordQueueTime(job.first_batch_start - job.enqueued_at);
+}
+
+void RequestHandler::BuildPredictResponse(const v1::PredictRequest& request,
+                                          const core::EmbedJob& job, absl::Time received,
+                                          v1::PredictResponse& response) const {
+  attnserve::BuildPredictResponse(request, job, model_, received, absl::Now(), response);
   metrics_->RecordQueueTime(job.first_batch_start - job.enqueued_at);
 }
 

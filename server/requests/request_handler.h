@@ -37,6 +37,7 @@
 #include "server/metrics/metrics.h"
 #include "server/requests/access_log.h"
 #include "server/requests/api_keys.h"
+#include "server/requests/classify_request.h"
 #include "server/requests/embed_request.h"
 
 #include "attnserve/v1/attnserve.pb.h"
@@ -127,6 +128,18 @@ class RequestHandler {
                                         core::EmbedJob::Callback done,
                                         size_t request_bytes = kUnknownBytes);
 
+  // Rerank and Predict, as Embed: each (query, text) pair or input is one sequence of the job,
+  // which asks for the classification head's logits. `*parsed` receives the request once read
+  // (before the job is queued), for Build*Response.
+  std::shared_ptr<core::EmbedJob> Rerank(Reader<v1::RerankRequest> read, absl::Time deadline,
+                                         core::EmbedJob::Callback done,
+                                         std::shared_ptr<v1::RerankRequest> parsed,
+                                         size_t request_bytes = kUnknownBytes);
+  std::shared_ptr<core::EmbedJob> Predict(Reader<v1::PredictRequest> read, absl::Time deadline,
+                                          core::EmbedJob::Callback done,
+                                          std::shared_ptr<v1::PredictRequest> parsed,
+                                          size_t request_bytes = kUnknownBytes);
+
   // Tokenize on a tokenization thread; `done` runs once, there or (no room) on this thread.
   void Tokenize(Reader<v1::TokenizeRequest> read, TokenizeDone done);
   // Decode, the same way.
@@ -146,14 +159,24 @@ class RequestHandler {
   void BuildEmbedResponse(const core::EmbedJob& job, absl::Time received,
                           v1::EmbedResponse& response) const;
 
+  void BuildRerankResponse(const v1::RerankRequest& request, const core::EmbedJob& job,
+                           absl::Time received, v1::RerankResponse& response) const;
+  void BuildPredictResponse(const v1::PredictRequest& request, const core::EmbedJob& job,
+                            absl::Time received, v1::PredictResponse& response) const;
+
   const ServingModel& model() const { return model_; }
   ServerMetrics& metrics() { return *metrics_; }
 
  private:
   RequestHandler(ServingModel model, RequestOptions options, core::Batcher* batcher,
                  ServerMetrics* metrics, std::unique_ptr<core::ThreadPool> pool);
+  // Reads and prepares a request into a job's inputs (PrepareEmbed, PrepareRerank, ...).
+  using Preparer = absl::AnyInvocable<absl::StatusOr<PreparedEmbed>() &&>;
+  // `prepare` runs on this thread (a small request) or a tokenization thread; see Embed.
+  std::shared_ptr<core::EmbedJob> Start(Preparer prepare, absl::Time deadline,
+                                        core::EmbedJob::Callback done, size_t request_bytes);
   // On a tokenization thread: everything between reading `job`'s request and queueing it.
-  void Prepare(const std::shared_ptr<core::EmbedJob>& job, Reader<v1::EmbedRequest> read);
+  void Prepare(const std::shared_ptr<core::EmbedJob>& job, Preparer prepare);
   bool NoCallInFlight() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(calls_mu_) { return calls_ == 0; }
 
   const ServingModel model_;

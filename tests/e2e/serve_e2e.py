@@ -338,7 +338,7 @@ def reflection():
             added.add(f.name)
     service = pool.FindServiceByName("attnserve.v1.Embedder")
     methods = {m.name for m in service.methods}
-    if not {"Embed", "EmbedStream", "Tokenize", "Decode", "Info"} <= methods:
+    if not {"Embed", "EmbedStream", "Tokenize", "Decode", "Rerank", "Predict", "Info"} <= methods:
         fail(f"attnserve.v1.Embedder has methods {sorted(methods)}")
 
     embed = service.methods_by_name["Embed"]

@@ -104,7 +104,8 @@ TEST_F(HttpTest, OneKeepAliveConnectionServesEveryRouteInTurn) {
     EXPECT_EQ(c.Request(bhttp::verb::get, "/info").first, 200);
     EXPECT_EQ(c.Request(bhttp::verb::post, "/embed", R"({"inputs": ""})").first, 400);
     EXPECT_EQ(c.Request(bhttp::verb::post, "/v1/embeddings", "{not json").first, 400);
-    EXPECT_EQ(c.Request(bhttp::verb::post, "/rerank", "{}").first, 404);
+    // The demo model has no classification head: a request that parses gets 400 naming it.
+    EXPECT_EQ(c.Request(bhttp::verb::post, "/rerank", "{}").first, 400);
   }
 }
 

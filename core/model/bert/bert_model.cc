@@ -36,6 +36,8 @@ EncoderTensorNames BertTensorNames() {
   n.ffn_in = "intermediate.dense";
   n.ffn_out = "output.dense";
   n.ffn_norm = "output.LayerNorm";
+  // BertForSequenceClassification: the pooler (dense + tanh on [CLS]), then the classifier.
+  n.classifier = {"pooler.dense", "classifier", ClassifierActivation::kTanh};
   return n;
 }
 

@@ -26,6 +26,8 @@ EncoderTensorNames DistilBertTensorNames() {
   n.ffn_in = "ffn.lin1";
   n.ffn_out = "ffn.lin2";
   n.ffn_norm = "output_layer_norm";
+  // DistilBertForSequenceClassification: pre_classifier + ReLU on [CLS], then the classifier.
+  n.classifier = {"pre_classifier", "classifier", ClassifierActivation::kRelu};
   return n;
 }
 

@@ -43,6 +43,9 @@ class Roberta final : public EncoderFamily {
     }
     config->names = BertTensorNames();
     config->names.prefixes = {"roberta."};
+    // RobertaClassificationHead on <s>: dense + tanh, out_proj (no pooler).
+    config->names.classifier = {"classifier.dense", "classifier.out_proj",
+                                ClassifierActivation::kTanh};
     config->spec = EncoderSpec(config->arch, type->get<std::string>());
     // Hugging Face's tokenizers of this family return no token_type_ids (model_input_names is
     // input_ids and attention_mask): the model sees type 0 whatever a pair's template says.

@@ -288,6 +288,59 @@ TEST(TeiDecodeTest, OneListOrMany) {
   EXPECT_EQ(TeiDecodeResponse(d), R"(["hello"])");
 }
 
+TEST(TeiRerankTest, FieldsAndResponseShape) {
+  auto r = ParseTeiRerank(
+      R"({"query": "q", "texts": ["a", "b"], "raw_scores": true, "return_text": true,
+          "top_n": 1, "truncate": true, "truncation_direction": "left"})");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->query(), "q");
+  EXPECT_EQ(r->texts_size(), 2);
+  EXPECT_TRUE(r->raw_scores() && r->return_text() && r->truncate());
+  EXPECT_EQ(r->top_n(), 1u);
+  EXPECT_EQ(r->truncation_direction(), v1::TRUNCATION_DIRECTION_LEFT);
+  EXPECT_THAT(std::string(ParseTeiRerank(R"({"texts": ["a"]})").status().message()),
+              HasSubstr("'query' is missing"));
+  EXPECT_THAT(
+      std::string(ParseTeiRerank(R"({"query": "q", "texts": ["a", 3]})").status().message()),
+      HasSubstr("texts[1] must be a string"));
+  EXPECT_FALSE(ParseTeiRerank(R"({"query": "q", "texts": [], "top_n": 0})").ok());
+  v1::RerankResponse resp;
+  v1::Rank* rank = resp.add_ranks();
+  rank->set_index(1);
+  rank->set_score(0.5f);
+  rank->set_text("b");
+  EXPECT_EQ(json::parse(TeiRerankResponse(resp)),
+            json::parse(R"([{"index": 1, "score": 0.5, "text": "b"}])"));
+}
+
+TEST(TeiPredictTest, SingleTextPairAndBatchShapes) {
+  auto one = ParseTeiPredict(R"({"inputs": "a"})");
+  ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_FALSE(one->batch);
+  EXPECT_EQ(one->request.inputs(0).text(), "a");
+  auto pair = ParseTeiPredict(R"({"inputs": ["a", "b"], "raw_scores": true})");
+  ASSERT_TRUE(pair.ok()) << pair.status();
+  EXPECT_FALSE(pair->batch);
+  EXPECT_EQ(pair->request.inputs(0).text_pair(), "b");
+  EXPECT_TRUE(pair->request.raw_scores());
+  auto batch = ParseTeiPredict(R"({"inputs": ["a", ["b", "c"], "d"]})");
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  EXPECT_TRUE(batch->batch);
+  ASSERT_EQ(batch->request.inputs_size(), 3);
+  EXPECT_EQ(batch->request.inputs(1).text_pair(), "c");
+  EXPECT_TRUE(ParseTeiPredict(R"({"inputs": ["a"]})")->batch);
+  EXPECT_THAT(std::string(ParseTeiPredict(R"({"inputs": [["a", "b", "c"]]})").status().message()),
+              HasSubstr("inputs[0] must be a string or a pair"));
+  v1::PredictResponse resp;
+  v1::Prediction* p = resp.add_results()->add_predictions();
+  p->set_label("x");
+  p->set_score(1.0f);
+  EXPECT_EQ(json::parse(TeiPredictResponse(resp, /*batch=*/false)),
+            json::parse(R"([{"score": 1.0, "label": "x"}])"));
+  EXPECT_EQ(json::parse(TeiPredictResponse(resp, /*batch=*/true)),
+            json::parse(R"([[{"score": 1.0, "label": "x"}]])"));
+}
+
 TEST(OpenApiTest, TheDocumentParsesAndDescribesEveryRoute) {
   const json doc = json::parse(std::string(OpenApiDocument()));
   EXPECT_EQ(doc["openapi"].get<std::string>().substr(0, 2), "3.");
