@@ -14,6 +14,16 @@ absl::Status DnnlErrorToStatus(const dnnl::error& e, absl::string_view context) 
       absl::StrCat(context, ": oneDNN error ", static_cast<int>(e.status), ": ", e.what()));
 }
 
+absl::Status CreateCpuEngine(dnnl::engine& engine, dnnl::stream* stream) {
+  try {
+    engine = dnnl::engine(dnnl::engine::kind::cpu, 0);
+    if (stream != nullptr) *stream = dnnl::stream(engine);
+  } catch (const dnnl::error& e) {
+    return DnnlErrorToStatus(e, "creating the oneDNN CPU engine");
+  }
+  return absl::OkStatus();
+}
+
 namespace {
 void SetFlushDenormalsOnThisThread() {
   _MM_SET_FLUSH_ZERO_MODE(_MM_FLUSH_ZERO_ON);

@@ -109,12 +109,7 @@ class EncoderSession final : public Session {
     if (model->layers().empty()) return absl::InvalidArgumentError("the model has no layers");
     std::unique_ptr<EncoderSession> s(new EncoderSession(std::move(model)));
     s->owner_ = std::this_thread::get_id();
-    try {
-      s->engine_ = dnnl::engine(dnnl::engine::kind::cpu, 0);
-      s->stream_ = dnnl::stream(s->engine_);
-    } catch (const dnnl::error& e) {
-      return DnnlErrorToStatus(e, "creating the oneDNN engine");
-    }
+    ATTN_RETURN_IF_ERROR(CreateCpuEngine(s->engine_, &s->stream_));
     ATTN_ASSIGN_OR_RETURN(s->stack_,
                           EncoderLayerStack::Create(s->engine_, s->model_->arch().layer_shape(),
                                                     s->model_->layers().front()));
@@ -257,11 +252,7 @@ absl::StatusOr<std::unique_ptr<const EncoderModel>> EncoderModel::FromWeights(
   }
 
   dnnl::engine engine;
-  try {
-    engine = dnnl::engine(dnnl::engine::kind::cpu, 0);
-  } catch (const dnnl::error& e) {
-    return DnnlErrorToStatus(e, "creating the oneDNN CPU engine");
-  }
+  ATTN_RETURN_IF_ERROR(CreateCpuEngine(engine));
   using T = EncoderLayerTensors;
   const struct {
     const std::string& stem;

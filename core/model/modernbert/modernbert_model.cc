@@ -26,12 +26,7 @@ class ModernBertSession final : public Session {
     if (model->layers().empty()) return absl::InvalidArgumentError("the model has no layers");
     std::unique_ptr<ModernBertSession> s(new ModernBertSession(std::move(model)));
     s->owner_ = std::this_thread::get_id();
-    try {
-      s->engine_ = dnnl::engine(dnnl::engine::kind::cpu, 0);
-      s->stream_ = dnnl::stream(s->engine_);
-    } catch (const dnnl::error& e) {
-      return DnnlErrorToStatus(e, "creating the oneDNN engine");
-    }
+    ATTN_RETURN_IF_ERROR(CreateCpuEngine(s->engine_, &s->stream_));
     ATTN_ASSIGN_OR_RETURN(s->stack_,
                           PreNormLayerStack::Create(s->engine_, s->model_->arch().layer_shape(),
                                                     s->model_->layers().front()));
@@ -167,11 +162,7 @@ absl::StatusOr<std::unique_ptr<const ModernBertModel>> ModernBertModel::FromWeig
                         loader.ReadNormBias(arch.norm_bias, "final_norm.bias", h));
 
   dnnl::engine engine;
-  try {
-    engine = dnnl::engine(dnnl::engine::kind::cpu, 0);
-  } catch (const dnnl::error& e) {
-    return DnnlErrorToStatus(e, "creating the oneDNN CPU engine");
-  }
+  ATTN_RETURN_IF_ERROR(CreateCpuEngine(engine));
   for (int i = 0; i < arch.num_layers; ++i) {
     const std::string p = absl::StrCat("layers.", i, ".");
     PreNormLayerWeights l;
