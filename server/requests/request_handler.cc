@@ -1,5 +1,6 @@
 #include "server/requests/request_handler.h"
 
+#include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -13,6 +14,19 @@ absl::Status PoolFullError(size_t pending) {
   return absl::ResourceExhaustedError(
       absl::StrCat("the server is busy: ", pending,
                    " requests are already waiting to be tokenized; retry later"));
+}
+
+// Reads the request into `*parsed` (the call builds its response from it), then prepares it.
+template <typename Request, typename Prepare>
+auto ReadInto(RequestHandler::Reader<Request> read, std::shared_ptr<Request> parsed,
+              Prepare prepare) {
+  return [read = std::move(read), parsed = std::move(parsed),
+          prepare = std::move(prepare)]() mutable -> absl::StatusOr<PreparedEmbed> {
+    absl::StatusOr<Request> request = std::move(read)();
+    if (!request.ok()) return request.status();
+    *parsed = *std::move(request);
+    return prepare(*parsed);
+  };
 }
 
 }  // namespace
@@ -117,14 +131,11 @@ std::shared_ptr<core::EmbedJob> RequestHandler::Rerank(Reader<v1::RerankRequest>
                                                        core::EmbedJob::Callback done,
                                                        std::shared_ptr<v1::RerankRequest> parsed,
                                                        size_t request_bytes) {
-  return Start(
-      [this, read = std::move(read), parsed]() mutable -> absl::StatusOr<PreparedEmbed> {
-        absl::StatusOr<v1::RerankRequest> request = std::move(read)();
-        if (!request.ok()) return request.status();
-        *parsed = *std::move(request);
-        return PrepareRerank(*parsed, model_, options_.limits);
-      },
-      deadline, std::move(done), request_bytes);
+  return Start(ReadInto(std::move(read), std::move(parsed),
+                        [this](const v1::RerankRequest& r) {
+                          return PrepareRerank(r, model_, options_.limits);
+                        }),
+               deadline, std::move(done), request_bytes);
 }
 
 std::shared_ptr<core::EmbedJob> RequestHandler::Predict(Reader<v1::PredictRequest> read,
@@ -132,14 +143,11 @@ std::shared_ptr<core::EmbedJob> RequestHandler::Predict(Reader<v1::PredictReques
                                                         core::EmbedJob::Callback done,
                                                         std::shared_ptr<v1::PredictRequest> parsed,
                                                         size_t request_bytes) {
-  return Start(
-      [this, read = std::move(read), parsed]() mutable -> absl::StatusOr<PreparedEmbed> {
-        absl::StatusOr<v1::PredictRequest> request = std::move(read)();
-        if (!request.ok()) return request.status();
-        *parsed = *std::move(request);
-        return PreparePredict(*parsed, model_, options_.limits);
-      },
-      deadline, std::move(done), request_bytes);
+  return Start(ReadInto(std::move(read), std::move(parsed),
+                        [this](const v1::PredictRequest& r) {
+                          return PreparePredict(r, model_, options_.limits);
+                        }),
+               deadline, std::move(done), request_bytes);
 }
 
 std::shared_ptr<core::EmbedJob> RequestHandler::Start(Preparer prepare, absl::Time deadline,
