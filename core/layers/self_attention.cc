@@ -1,5 +1,6 @@
 #include "core/layers/self_attention.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <omp.h>
@@ -12,7 +13,8 @@ namespace attnserve::core {
 
 void AttentionScratch::Reserve(int threads, int64_t max_len) {
   if (static_cast<int>(blocks_.size()) < threads) blocks_.resize(static_cast<size_t>(threads));
-  for (auto& b : blocks_) b.EnsureSize(static_cast<size_t>(max_len * max_len));
+  const int64_t rows = std::min(max_len, kAttentionRowBlock);
+  for (auto& b : blocks_) b.EnsureSize(static_cast<size_t>(rows * max_len));
 }
 
 void SelfAttentionForward(const float* qkv, std::span<const int64_t> offsets, int num_heads,
@@ -35,25 +37,33 @@ void SelfAttentionForward(const float* qkv, std::span<const int64_t> offsets, in
     const float* q = qkv + begin * ld_qkv + h * head_dim;
     const float* k = q + hidden;
     const float* v = q + 2 * hidden;
-    // scores[len, len] = scale * Q Kᵀ
-    dnnl_status_t st =
-        dnnl_sgemm('N', 'T', len, len, head_dim, scale, q, ld_qkv, k, ld_qkv, 0.0f, scores, len);
-    ATTN_CHECK(st == dnnl_success);
+    const float* head_bias = nullptr;
     if (bias != nullptr) {
-      // Row r (query r) takes the distances -r .. len-1-r: a contiguous slice of the head's row.
       ATTN_CHECK(len <= bias->max_len);
-      const float* head_bias = bias->by_distance + h * (2 * bias->max_len - 1) + bias->max_len - 1;
-      for (int64_t r = 0; r < len; ++r) {
-        float* row = scores + r * len;
-        const float* b = head_bias - r;
-        for (int64_t c = 0; c < len; ++c) row[c] += b[c];
-      }
+      head_bias = bias->by_distance + h * (2 * bias->max_len - 1) + bias->max_len - 1;
     }
-    for (int64_t r = 0; r < len; ++r) SoftmaxRow(scores + r * len, len);
-    // ctx[len, d] (row stride H) = P V
-    st = dnnl_sgemm('N', 'N', len, head_dim, len, 1.0f, scores, len, v, ld_qkv, 0.0f,
-                    ctx + begin * hidden + h * head_dim, hidden);
-    ATTN_CHECK(st == dnnl_success);
+    // Rows [r0, r1) of the queries against every key: exact softmax rows, no online rescaling,
+    // and for len <= kAttentionRowBlock a single block (two GEMMs per head, as unblocked).
+    for (int64_t r0 = 0; r0 < len; r0 += kAttentionRowBlock) {
+      const int64_t rows = std::min(kAttentionRowBlock, len - r0);
+      // scores[rows, len] = scale * Q[r0:r1] Kᵀ
+      dnnl_status_t st = dnnl_sgemm('N', 'T', rows, len, head_dim, scale, q + r0 * ld_qkv, ld_qkv,
+                                    k, ld_qkv, 0.0f, scores, len);
+      ATTN_CHECK(st == dnnl_success);
+      if (head_bias != nullptr) {
+        // Query r takes the distances -r .. len-1-r: a contiguous slice of the head's row.
+        for (int64_t r = r0; r < r0 + rows; ++r) {
+          float* row = scores + (r - r0) * len;
+          const float* b = head_bias - r;
+          for (int64_t c = 0; c < len; ++c) row[c] += b[c];
+        }
+      }
+      for (int64_t r = 0; r < rows; ++r) SoftmaxRow(scores + r * len, len);
+      // ctx[r0:r1, d] (row stride H) = P V
+      st = dnnl_sgemm('N', 'N', rows, head_dim, len, 1.0f, scores, len, v, ld_qkv, 0.0f,
+                      ctx + (begin + r0) * hidden + h * head_dim, hidden);
+      ATTN_CHECK(st == dnnl_success);
+    }
   }
 }
 

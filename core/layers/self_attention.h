@@ -14,7 +14,13 @@
 
 namespace attnserve::core {
 
-// Scores scratch, one L x L block per OpenMP thread. Not thread-safe; one per encoder session.
+// Queries are attended in blocks of at most this many rows, so a thread's scores block is at most
+// kAttentionRowBlock x L floats: memory grows linearly with the length (8192 tokens: 8 MiB per
+// thread rather than the 256 MiB of an L x L block). Sequences up to this long are one block.
+inline constexpr int64_t kAttentionRowBlock = 256;
+
+// Scores scratch, one block of min(L, kAttentionRowBlock) x L floats per OpenMP thread. Not
+// thread-safe; one per encoder session.
 class AttentionScratch {
  public:
   // Makes room for sequences up to `max_len` tokens on up to `threads` threads.

@@ -34,7 +34,8 @@ void SlidingWindowAttentionForward(const float* qkv, std::span<const int64_t> of
     float* out = ctx + begin * hidden + h * head_dim;
     for (int64_t r0 = 0; r0 < len; r0 += kSlidingWindowBlock) {
       const int64_t r1 = std::min(len, r0 + kSlidingWindowBlock);
-      // Keys any row of [r0, r1) sees: [k0, k1), at most len wide (so the block fits in L x L).
+      // Keys any row of [r0, r1) sees: [k0, k1), at most len wide: the block fits the
+      // scratch's min(L, kAttentionRowBlock) x L floats.
       const int64_t k0 = std::max<int64_t>(0, r0 - half_window);
       const int64_t k1 = std::min(len, r1 + half_window);
       const int64_t rows = r1 - r0, cols = k1 - k0;

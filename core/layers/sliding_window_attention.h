@@ -20,9 +20,11 @@
 namespace attnserve::core {
 
 inline constexpr int64_t kSlidingWindowBlock = 64;
+static_assert(kSlidingWindowBlock <= kAttentionRowBlock, "a block must fit AttentionScratch");
 
 // `half_window` >= 0. `scratch` must have been reserved for the longest sequence and
-// omp_get_max_threads() threads (AttentionScratch::Reserve: a block uses at most L x L floats).
+// omp_get_max_threads() threads (AttentionScratch::Reserve: a block of kSlidingWindowBlock rows
+// uses at most kSlidingWindowBlock x L floats).
 void SlidingWindowAttentionForward(const float* qkv, std::span<const int64_t> offsets,
                                    int num_heads, int head_dim, int64_t half_window, float* ctx,
                                    AttentionScratch& scratch);

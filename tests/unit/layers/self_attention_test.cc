@@ -77,13 +77,18 @@ INSTANTIATE_TEST_SUITE_P(Batches, SelfAttentionTest,
                                            AttentionCase{{5}, 3, 32},
                                            AttentionCase{{1, 17, 3, 64}, 4, 16},
                                            AttentionCase{{40, 1, 2, 33}, 12, 32},
-                                           AttentionCase{{130}, 2, 64}));
+                                           AttentionCase{{130}, 2, 64},
+                                           // Longer than kAttentionRowBlock: several row blocks,
+                                           // the last one short; beside sequences of one block.
+                                           AttentionCase{{600, 3, 256, 257}, 2, 16}));
 
 // A per-head bias by key-minus-query distance, large enough to reorder the attention weights.
 TEST(SelfAttentionBiasTest, AddsTheHeadsBiasOfEachDistanceBeforeTheSoftmax) {
   const int heads = 3, d = 7;
-  const std::vector<int64_t> lengths = {1, 9, 20, 4};
-  const int64_t max_len = 24;  // longer than any sequence: only a slice of the table is used
+  // 300 spans two row blocks (kAttentionRowBlock): the second block's rows must take their own
+  // distances.
+  const std::vector<int64_t> lengths = {1, 9, 20, 4, 300};
+  const int64_t max_len = 320;  // longer than any sequence: only a slice of the table is used
   std::vector<int64_t> offsets = {0};
   for (int64_t l : lengths) offsets.push_back(offsets.back() + l);
   const int64_t hidden = static_cast<int64_t>(heads) * d;
@@ -95,7 +100,7 @@ TEST(SelfAttentionBiasTest, AddsTheHeadsBiasOfEachDistanceBeforeTheSoftmax) {
   for (float& v : table) v = 3.0f * dist(rng);
   const RelativeScoreBias bias{table.data(), max_len};
   AttentionScratch scratch;
-  scratch.Reserve(omp_get_max_threads(), 20);
+  scratch.Reserve(omp_get_max_threads(), 300);
   std::vector<float> ctx(static_cast<size_t>(offsets.back() * hidden), -1.0f);
   SelfAttentionForward(qkv.data(), offsets, heads, d, ctx.data(), scratch, &bias);
   const std::vector<double> ref = NaiveAttention(qkv, offsets, heads, d, &bias);
