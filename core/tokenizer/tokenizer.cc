@@ -202,6 +202,20 @@ absl::StatusOr<Encoding> Tokenizer::Encode(absl::string_view text, const absl::s
   const bool want_tokens = options.return_tokens || post_processor_->needs_tokens();
   EncodeSequence(text, want_tokens, seq[0], scratch);
   if (pair != nullptr) EncodeSequence(*pair, want_tokens, seq[1], scratch);
+  if (model_->may_fail_to_encode()) {
+    for (int i = 0; i < (pair != nullptr ? 2 : 1); ++i) {
+      const TokenSequence& q = seq[i];
+      const auto it = std::find(q.ids.begin(), q.ids.end(), kUnencodableToken);
+      if (it == q.ids.end()) continue;
+      const size_t at = static_cast<size_t>(it - q.ids.begin());
+      const absl::string_view in = i == 0 ? text : *pair;
+      return absl::InvalidArgumentError(absl::StrCat(
+          i == 0 ? "text" : "text_pair", ": the character at byte ", q.starts[at], " ('",
+          in.substr(q.starts[at], q.ends[at] - q.starts[at]),
+          "') has no piece in the tokenizer's Unigram vocabulary, which has no unk_id (Hugging "
+          "Face tokenizers fails the same way)"));
+    }
+  }
   // A huge input must not pin its buffers to the thread for good.
   if (scratch.norm.chars.capacity() > (size_t{1} << 16) ||
       scratch.norm.utf8.capacity() > (1u << 18) || scratch.pre.chars.capacity() > (1u << 18)) {

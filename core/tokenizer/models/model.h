@@ -17,6 +17,10 @@ namespace attnserve::core {
 
 // A token the model produced: its id and the characters [char_begin, char_end) of the
 // NormalizedString it covers (at least one).
+// The id a model emits for text it cannot encode at all (a Unigram model without unk_id, as
+// Hugging Face's crate, fails the whole encode); Tokenizer::Encode turns it into an error.
+inline constexpr int32_t kUnencodableToken = -1;
+
 struct ModelToken {
   int32_t id;
   uint32_t char_begin;
@@ -42,6 +46,8 @@ class TokenizerModel {
   virtual absl::string_view IdToToken(int32_t id) const = 0;
   // The stage and its options, e.g. "WordPiece (100 chars/word, prefix '##', unk '[UNK]')".
   virtual std::string Describe() const = 0;
+  // True when Tokenize may emit kUnencodableToken.
+  virtual bool may_fail_to_encode() const { return false; }
 };
 
 }  // namespace attnserve::core

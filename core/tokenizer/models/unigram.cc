@@ -98,8 +98,8 @@ void ShrinkIfHuge(std::vector<T>& v) {
 absl::StatusOr<std::unique_ptr<Unigram>> Unigram::Create(
     std::vector<std::pair<std::string, double>> vocab, int32_t unk_id, bool byte_fallback,
     absl::string_view source) {
-  if (vocab.empty()) return Err(source, "model (Unigram).vocab is empty");
-  if (unk_id < 0 || static_cast<size_t>(unk_id) >= vocab.size()) {
+  if (vocab.empty() && unk_id >= 0) return Err(source, "model (Unigram).vocab is empty");
+  if (unk_id < -1 || (unk_id >= 0 && static_cast<size_t>(unk_id) >= vocab.size())) {
     return Err(source, absl::StrCat("model (Unigram).unk_id ", unk_id,
                                     " is outside the vocabulary (", vocab.size(), " pieces)"));
   }
@@ -167,12 +167,9 @@ absl::StatusOr<std::unique_ptr<TokenizerModel>> Unigram::FromJson(const nlohmann
   ATTN_RETURN_IF_ERROR(
       tokenizer_json::CheckKeys(j, {"type", "unk_id", "vocab", "byte_fallback"}, source, kWhere));
   const auto unk = j.find("unk_id");
-  if (unk == j.end() || unk->is_null()) {
-    return Err(source, absl::StrCat(kWhere,
-                                    ": unk_id null is not supported (an unknown "
-                                    "character would make every encode fail)"));
-  }
-  if (!unk->is_number_integer() || unk->get<int64_t>() < 0 || unk->get<int64_t>() > INT32_MAX) {
+  const bool no_unk = unk == j.end() || unk->is_null();
+  if (!no_unk &&
+      (!unk->is_number_integer() || unk->get<int64_t>() < 0 || unk->get<int64_t>() > INT32_MAX)) {
     return Err(source, absl::StrCat(kWhere, ".unk_id must be an id; was ", unk->dump()));
   }
   ATTN_ASSIGN_OR_RETURN(const bool byte_fallback,
@@ -194,8 +191,9 @@ absl::StatusOr<std::unique_ptr<TokenizerModel>> Unigram::FromJson(const nlohmann
                                                     ? SerdeJsonF64(e[1].get<double>())
                                                     : e[1].get<double>());
   }
-  ATTN_ASSIGN_OR_RETURN(auto m, Create(std::move(vocab), static_cast<int32_t>(unk->get<int64_t>()),
-                                       byte_fallback, source));
+  ATTN_ASSIGN_OR_RETURN(
+      auto m, Create(std::move(vocab), no_unk ? -1 : static_cast<int32_t>(unk->get<int64_t>()),
+                     byte_fallback, source));
   return std::unique_ptr<TokenizerModel>(std::move(m));
 }
 
@@ -210,7 +208,8 @@ absl::string_view Unigram::IdToToken(int32_t id) const {
 }
 
 std::string Unigram::Describe() const {
-  return absl::StrCat("Unigram (", pieces_.size(), " pieces, unk '", pieces_[unk_id_], "'",
+  return absl::StrCat("Unigram (", pieces_.size(), " pieces, ",
+                      unk_id_ < 0 ? "no unk" : absl::StrCat("unk '", pieces_[unk_id_], "'"),
                       byte_fallback_ ? ", byte_fallback" : "", ")");
 }
 
@@ -275,6 +274,10 @@ void Unigram::TokenizeWord(absl::string_view utf8, const uint32_t* char_pos, uin
       ++pos;
     }
     if (!has_single) {
+      if (unk_id_ < 0) {  // the crate fails here, whatever the best path would have been
+        out.push_back({kUnencodableToken, first_char + c, first_char + c + 1});
+        return;
+      }
       BestNode& t = best[c + 1];
       const double cand = unk_score + base;
       if (!t.set || cand > t.score) t = {cand, unk_id_, c, true};

@@ -29,13 +29,15 @@ namespace attnserve::core {
 class Unigram final : public TokenizerModel {
  public:
   // `vocab`: (piece, score), index = id. A piece listed twice maps to its last id (the Rust
-  // crate's token map). Errors (naming `source`) for an empty vocabulary, an unk_id outside it.
+  // crate's token map). `unk_id` -1: none (as the crate's unk_id None: any character that no
+  // single piece covers makes the encode fail, even where a longer piece would cover it; the
+  // vocabulary may then be empty). Errors (naming `source`) for an empty vocabulary with an
+  // unk_id, an unk_id outside it.
   static absl::StatusOr<std::unique_ptr<Unigram>> Create(
       std::vector<std::pair<std::string, double>> vocab, int32_t unk_id, bool byte_fallback,
       absl::string_view source);
   // tokenizer.json's model: {"type": "Unigram", "unk_id": n, "vocab": [[piece, score], ...],
-  // "byte_fallback": b}. unk_id null is a load error (the crate would fail on the first unknown
-  // character of an input).
+  // "byte_fallback": b}; unk_id null or absent is none.
   static absl::StatusOr<std::unique_ptr<TokenizerModel>> FromJson(const nlohmann::json& config,
                                                                   absl::string_view source);
 
@@ -45,8 +47,9 @@ class Unigram final : public TokenizerModel {
   int32_t TokenToId(absl::string_view token) const override;
   absl::string_view IdToToken(int32_t id) const override;
   std::string Describe() const override;
+  bool may_fail_to_encode() const override { return unk_id_ < 0; }
 
-  int32_t unk_id() const { return unk_id_; }
+  int32_t unk_id() const { return unk_id_; }  // -1: none
   bool byte_fallback() const { return byte_fallback_; }
 
  private:

@@ -357,9 +357,41 @@ TEST(UnigramTest, ScoresAreReadAsSerdeJsonReadsThem) {
   EXPECT_THAT(e->ids, ElementsAre(2));
 }
 
+// unk_id null, as tokenizers 0.23.3 (Tokenizer(models.Unigram([("ab", -1.0), ("b", -2.0)],
+// unk_id=None))): a character that no single piece covers fails the encode ("Encountered an
+// unknown token but `unk_id` is missing"), even where "ab" would cover it; "b" -> [1]; "" -> [].
+TEST(UnigramTest, WithoutUnkIdAnUncoveredCharacterFailsTheEncode) {
+  json j = UnigramJson(json::array({json::array({"ab", -1.0}), json::array({"b", -2.0})}), nullptr);
+  j["pre_tokenizer"] = nullptr;
+  auto t = Tokenizer::FromTokenizerJson(j.dump(), "t.json");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_THAT((*t)->Describe(), HasSubstr("no unk"));
+  auto b = (*t)->Encode("b", nullptr, TokenizeOptions());
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_THAT(b->ids, ElementsAre(1));
+  auto empty = (*t)->Encode("", nullptr, TokenizeOptions());
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_TRUE(empty->ids.empty());
+  for (const char* text : {"ab", "abb", "bba"}) {
+    auto e = (*t)->Encode(text, nullptr, TokenizeOptions());
+    ASSERT_FALSE(e.ok()) << text;
+    EXPECT_EQ(e.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(e.status().message(), HasSubstr("('a') has no piece")) << text;
+  }
+  const absl::string_view pair = "xb";
+  auto p = (*t)->Encode("b", &pair, TokenizeOptions());
+  ASSERT_FALSE(p.ok());
+  EXPECT_THAT(p.status().message(), HasSubstr("text_pair: the character at byte 0 ('x')"));
+  // An empty vocabulary loads without unk_id (the crate's too); any character then fails.
+  json none = UnigramJson(json::array(), nullptr);
+  auto n = Tokenizer::FromTokenizerJson(none.dump(), "t.json");
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_FALSE((*n)->Encode("a", nullptr, TokenizeOptions()).ok());
+}
+
 TEST(UnigramTest, BadModelsAreLoadErrors) {
-  EXPECT_THAT(LoadError(UnigramJson({{"<unk>", 0.0}}, nullptr)),
-              HasSubstr("model (Unigram): unk_id null is not supported"));
+  EXPECT_THAT(LoadError(UnigramJson(json::array(), 0)),
+              HasSubstr("model (Unigram).vocab is empty"));
   EXPECT_THAT(LoadError(UnigramJson({{"<unk>", 0.0}}, 1)),
               HasSubstr("model (Unigram).unk_id 1 is outside the vocabulary"));
   EXPECT_THAT(LoadError(UnigramJson({{"<unk>", "high"}})),

@@ -469,9 +469,9 @@ INSTANTIATE_TEST_SUITE_P(
                 "dropout 0.1 is not supported"},
         BadFile{"unigram",
                 [](json& j) {
-                  j["model"] = {{"type", "Unigram"}, {"vocab", json::array()}};
+                  j["model"] = {{"type", "Unigram"}, {"unk_id", 0}, {"vocab", json::array()}};
                 },
-                "model (Unigram): unk_id null is not supported"},
+                "model (Unigram).vocab is empty"},
         BadFile{"unsupported_in_sequence",
                 [](json& j) {
                   j["normalizer"] = {{"type", "Sequence"},
