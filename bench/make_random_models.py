@@ -32,6 +32,13 @@ def main():
                                           max_position_embeddings=8192, local_attention=128,
                                           global_attn_every_n_layers=3)),
          os.path.join(out, "modernbert-base-l12"))
+    # Qwen3 at BERT-base's depth and width: 12 x 768, 12 query heads over 4 key/value heads of
+    # 64, SwiGLU I 2048 (3 matrices: about BERT's 2 x 3072), causal attention.
+    from transformers import Qwen3Config, Qwen3Model
+    save(Qwen3Model(Qwen3Config(vocab_size=30522, hidden_size=768, num_hidden_layers=12,
+                                num_attention_heads=12, num_key_value_heads=4, head_dim=64,
+                                intermediate_size=2048, max_position_embeddings=8192)),
+         os.path.join(out, "qwen3-l12-h768"))
 
 
 if __name__ == "__main__":

@@ -30,6 +30,9 @@ void AppendPostOp(DensePostOp post_op, dnnl::post_ops& ops) {
     case DensePostOp::kRelu:
       ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
       break;
+    case DensePostOp::kSilu:
+      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_swish, 1.0f, 0.0f);
+      break;
     case DensePostOp::kResidualAdd:
       ops.append_sum(1.0f);
       break;
@@ -450,6 +453,9 @@ absl::StatusOr<std::unique_ptr<DenseKernel>> DenseKernel::Create(const dnnl::eng
       return Fp32DenseKernel::Create(engine, layer.in_features(), layer.out_features(), post_op,
                                      layer.weights_desc());
     case DType::kInt8:
+      if (post_op == DensePostOp::kSilu) {
+        return absl::UnimplementedError("no int8 dense kernel with a SiLU post-op");
+      }
       return Int8DenseKernel::Create(engine, layer.in_features(), layer.out_features(), post_op,
                                      layer.weights_desc());
     case DType::kF16:

@@ -37,6 +37,7 @@ enum class DensePostOp {
   kGeluErf,
   kGeluTanh,
   kRelu,
+  kSilu,         // x · sigmoid(x) (SwiGLU's gate); fp32 kernels only
   kResidualAdd,  // y += x·Wᵀ + b  (y holds the residual on entry)
 };
 

@@ -48,6 +48,20 @@ absl::StatusOr<GluMlpWeights> PackGluMlp(const dnnl::engine& engine, const Tenso
   return w;
 }
 
+absl::StatusOr<GluMlpWeights> PackGluMlpSeparate(const dnnl::engine& engine,
+                                                 const Tensor& activated,
+                                                 const Tensor& activated_bias,
+                                                 const Tensor& linear, const Tensor& linear_bias,
+                                                 const Tensor& out, const Tensor& out_bias) {
+  ATTN_CHECK(activated.shape() == linear.shape());
+  GluMlpWeights w;
+  ATTN_ASSIGN_OR_RETURN(w.input,
+                        PackedDense::CreateWithOptionalBias(engine, activated, activated_bias));
+  ATTN_ASSIGN_OR_RETURN(w.gate, PackedDense::CreateWithOptionalBias(engine, linear, linear_bias));
+  ATTN_ASSIGN_OR_RETURN(w.output, PackedDense::CreateWithOptionalBias(engine, out, out_bias));
+  return w;
+}
+
 absl::StatusOr<std::unique_ptr<GluMlp>> GluMlp::Create(const dnnl::engine& engine,
                                                        const GluMlpWeights& first,
                                                        DensePostOp activation) {

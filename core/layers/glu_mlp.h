@@ -3,7 +3,7 @@
 //
 //   y += Dense_out(act(Dense_in(x)) * Dense_gate(x))
 //
-// GeGLU (act = GELU: ModernBERT) is the one implemented; SwiGLU is the same block with SiLU. A
+// GeGLU (act = GELU: ModernBERT) and SwiGLU (act = SiLU: Qwen3, DensePostOp::kSilu). A
 // checkpoint that stores the two input projections fused into one [2I, H] matrix (ModernBERT's
 // mlp.Wi: input rows first, then gate rows, split by torch's chunk(2)) is split at load, so each
 // half runs as its own matmul with the activation fused into the first one.
@@ -41,10 +41,20 @@ absl::StatusOr<GluMlpWeights> PackGluMlp(const dnnl::engine& engine, const Tenso
                                          const Tensor& fused_in_bias, const Tensor& out,
                                          const Tensor& out_bias);
 
+// Packs a GLU block from separate projections (Llama / Qwen3's gate_proj, up_proj, down_proj):
+// `activated` [I, H] goes through the activation (gate_proj), `linear` [I, H] multiplies it
+// (up_proj), `out` [H, I]; the biases (same shapes' first dims) may be empty (no bias).
+absl::StatusOr<GluMlpWeights> PackGluMlpSeparate(const dnnl::engine& engine,
+                                                 const Tensor& activated,
+                                                 const Tensor& activated_bias,
+                                                 const Tensor& linear, const Tensor& linear_bias,
+                                                 const Tensor& out, const Tensor& out_bias);
+
 class GluMlp {
  public:
   // Kernels for blocks shaped like `first`, applying `activation` (a DensePostOp activation:
-  // kGeluErf or kGeluTanh for GeGLU, kRelu for ReGLU), created on `engine`, on this thread.
+  // kGeluErf or kGeluTanh for GeGLU, kSilu for SwiGLU,
+  // kRelu for ReGLU), created on `engine`, on this thread.
   static absl::StatusOr<std::unique_ptr<GluMlp>> Create(const dnnl::engine& engine,
                                                         const GluMlpWeights& first,
                                                         DensePostOp activation);

@@ -49,9 +49,15 @@ void RotateHead(float* x, const float* cos, const float* sin, int half) {
 
 void ApplyRotaryToQueryKey(float* qkv, std::span<const int64_t> offsets, int num_heads,
                            int head_dim, const RotaryTable& table) {
+  // Q heads then K heads: 2 * num_heads consecutive head vectors.
+  ApplyRotaryToHeads(qkv, 3 * static_cast<int64_t>(num_heads) * head_dim, offsets, 2 * num_heads,
+                     head_dim, table);
+}
+
+void ApplyRotaryToHeads(float* x, int64_t ld, std::span<const int64_t> offsets, int num_rotated,
+                        int head_dim, const RotaryTable& table) {
   ATTN_CHECK(table.head_dim() == head_dim);
-  const int64_t hidden = static_cast<int64_t>(num_heads) * head_dim;
-  const int64_t ld = 3 * hidden;
+  const int64_t hidden = static_cast<int64_t>(num_rotated) * head_dim;
   const int half = head_dim / 2;
   const int64_t num_seqs = static_cast<int64_t>(offsets.size()) - 1;
   const int64_t tokens = offsets.back();
@@ -63,9 +69,8 @@ void ApplyRotaryToQueryKey(float* qkv, std::span<const int64_t> offsets, int num
     for (int64_t t = begin; t < end; ++t) {
       const float* cos = table.cos(t - begin);
       const float* sin = table.sin(t - begin);
-      float* row = qkv + t * ld;
-      // Q heads then K heads: 2 * num_heads consecutive head vectors.
-      for (int h = 0; h < 2 * num_heads; ++h) RotateHead(row + h * head_dim, cos, sin, half);
+      float* row = x + t * ld;
+      for (int h = 0; h < num_rotated; ++h) RotateHead(row + h * head_dim, cos, sin, half);
     }
   }
 }

@@ -48,6 +48,12 @@ class RotaryTable {
 void ApplyRotaryToQueryKey(float* qkv, std::span<const int64_t> offsets, int num_heads,
                            int head_dim, const RotaryTable& table);
 
+// The same for any row layout: rotates, in place, heads [0, num_rotated) of each row of `x`
+// (rows `ld` floats apart, head h at h * head_dim), e.g. the Q and K heads of a grouped-query
+// projection Q [heads] | K [kv_heads] | V [kv_heads]: num_rotated = heads + kv_heads.
+void ApplyRotaryToHeads(float* x, int64_t ld, std::span<const int64_t> offsets, int num_rotated,
+                        int head_dim, const RotaryTable& table);
+
 }  // namespace attnserve::core
 
 #endif  // ATTNSERVE_CORE_LAYERS_ROTARY_H_

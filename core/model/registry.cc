@@ -9,6 +9,7 @@
 #include "core/model/distilbert/distilbert_family.h"
 #include "core/model/modernbert/modernbert_family.h"
 #include "core/model/mpnet/mpnet_family.h"
+#include "core/model/qwen3/qwen3_family.h"
 #include "core/model/roberta/roberta_family.h"
 
 namespace attnserve::core {
@@ -23,6 +24,7 @@ const std::vector<const ModelFamily*>& Families() {
       &DistilBertFamily(),
       &ModernBertFamily(),
       &MpnetFamily(),
+      &Qwen3Family(),
   };
   return families;
 }

@@ -12,7 +12,7 @@ versions give the same files.
 
 For each configuration in CONFIGS it builds a randomly initialised transformers model of the
 family (BertModel, RobertaModel, XLMRobertaModel, CamembertModel, DistilBertModel, MPNetModel,
-ModernBertModel, or their *ForMaskedLM for checkpoints whose tensors sit under the "bert." /
+ModernBertModel, Qwen3Model, or their *ForMaskedLM for checkpoints whose tensors sit under the "bert." /
 "roberta." / "distilbert." / "mpnet." / "model." prefix), with weights re-drawn larger than
 transformers' init (std 0.02 would make every layer nearly the identity), saves it with
 save_pretrained (safetensors, F32) into <name>/, reloads it with AutoModel.from_pretrained (what
@@ -25,6 +25,7 @@ a user gets), and writes <name>/expected.safetensors:
     seq{i}.alone_hidden_state             F32 [L, H] the same sequence run alone
     seq{i}.mean_normalized                F32 [H]   mean over its tokens, then L2-normalized
     seq{i}.cls_normalized                 F32 [H]   first token, L2-normalized
+    seq{i}.last_normalized                F32 [H]   Qwen3 only: last token, L2-normalized
 
 MPNet fixtures also hold transformers' own relative position buckets (MPNetEncoder's
 relative_position_bucket, 32 buckets, max_distance 128), checked by the C++ bucket function:
@@ -52,7 +53,8 @@ from safetensors.torch import save_file
 from transformers import (AutoModel, BertConfig, BertForMaskedLM, BertModel, CamembertConfig,
                           CamembertModel, DistilBertConfig, DistilBertForMaskedLM,
                           DistilBertModel, ModernBertConfig, ModernBertForMaskedLM,
-                          ModernBertModel, MPNetConfig, MPNetForMaskedLM, MPNetModel,
+                          ModernBertModel, MPNetConfig, MPNetForMaskedLM, MPNetModel, Qwen3Config,
+                          Qwen3Model,
                           RobertaConfig, RobertaForMaskedLM, RobertaModel, XLMRobertaConfig,
                           XLMRobertaModel)
 
@@ -136,6 +138,23 @@ CONFIGS = [
          kw=dict(vocab_size=90, hidden_size=48, num_hidden_layers=3, num_attention_heads=2,
                  intermediate_size=70, max_position_embeddings=62, hidden_act="gelu_new",
                  layer_norm_eps=1e-12, relative_attention_num_buckets=40, pad_token_id=1)),
+    # Qwen3 (Qwen3-Embedding's architecture): causal attention with grouped-query heads (4 query
+    # heads over 2 key/value heads; 3 over 1), a head_dim that is not hidden / heads (16 vs 12,
+    # 20 vs 16), intermediate sizes 70 and 50, q_norm / k_norm, SwiGLU, RMSNorm. Sequences of up
+    # to 100 tokens: two of the C++ side's 64-row query blocks. The second has q/k/v/o biases
+    # (attention_bias) and a small rope_theta, so that every rotary frequency turns.
+    dict(name="qwen3_h48_heads4_kv2_hd16", cls=Qwen3Model, config=Qwen3Config,
+         lengths=[1, 2, 5, 9, 16, 63, 64, 65, 97, 100],
+         kw=dict(vocab_size=100, hidden_size=48, num_hidden_layers=2, num_attention_heads=4,
+                 num_key_value_heads=2, head_dim=16, intermediate_size=70,
+                 max_position_embeddings=100, rms_norm_eps=1e-6, rope_theta=10000.0,
+                 hidden_act="silu", pad_token_id=0)),
+    dict(name="qwen3_h64_heads3_kv1_hd20_bias", cls=Qwen3Model, config=Qwen3Config,
+         lengths=[1, 3, 8, 17, 40, 70],
+         kw=dict(vocab_size=90, hidden_size=64, num_hidden_layers=2, num_attention_heads=3,
+                 num_key_value_heads=1, head_dim=20, intermediate_size=50,
+                 max_position_embeddings=70, rms_norm_eps=1e-5, rope_theta=100.0,
+                 attention_bias=True, hidden_act="silu", pad_token_id=0)),
 ]
 
 
@@ -242,9 +261,14 @@ def generate(c):
         mean = a.mean(dim=0)
         expected[p + "mean_normalized"] = (mean / mean.norm()).to(torch.float32)
         expected[p + "cls_normalized"] = (a[0] / a[0].norm()).to(torch.float32)
+        if c["config"] is Qwen3Config:  # Qwen3-Embedding pools the last token
+            expected[p + "last_normalized"] = (a[-1] / a[-1].norm()).to(torch.float32)
         worst_batch_vs_alone = max(worst_batch_vs_alone, (a - b).abs().max().item())
-    # Padding and batching must not change transformers' own result.
-    assert worst_batch_vs_alone < 1e-10, (c["name"], worst_batch_vs_alone)
+    # Padding and batching must not change transformers' own result. (Qwen3's padded batch
+    # differs from alone by ~4e-7 in float64 already: transformers' rotary angles are computed
+    # in float32 on a batch-shaped matmul.)
+    bound = 1e-6 if c["config"] is Qwen3Config else 1e-10
+    assert worst_batch_vs_alone < bound, (c["name"], worst_batch_vs_alone)
     if c["config"] is MPNetConfig:
         distance = torch.arange(-600, 601)
         bucket = ref.encoder.relative_position_bucket(distance, num_buckets=32, max_distance=128)

@@ -76,6 +76,7 @@ double ApplyPostOp(DensePostOp op, double v, double residual) {
     case DensePostOp::kRelu: return std::max(v, 0.0);
     case DensePostOp::kResidualAdd: return v + residual;
     case DensePostOp::kGeluTanh: break;
+    case DensePostOp::kSilu: break;  // no int8 kernel (Unimplemented)
   }
   ADD_FAILURE() << "post-op not covered";
   return v;

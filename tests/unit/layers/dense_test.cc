@@ -59,6 +59,7 @@ TEST_P(DenseKernelTest, MatchesNaiveMatmul) {
         case DensePostOp::kGeluErf: acc = Gelu(acc); break;
         case DensePostOp::kGeluTanh: acc = GeluTanh(acc); break;
         case DensePostOp::kRelu: acc = std::max(acc, 0.0); break;
+        case DensePostOp::kSilu: acc = acc / (1.0 + std::exp(-acc)); break;
         case DensePostOp::kResidualAdd: acc += residual[static_cast<size_t>(r * c.out + o)]; break;
       }
       ASSERT_NEAR(y[static_cast<size_t>(r * c.out + o)], acc, 1e-4)
@@ -77,6 +78,7 @@ INSTANTIATE_TEST_SUITE_P(
                       DenseCase{9, 200, 96, DensePostOp::kResidualAdd},
                       DenseCase{100, 64, 150, DensePostOp::kGeluTanh},
                       DenseCase{130, 150, 64, DensePostOp::kRelu},
+                      DenseCase{37, 64, 70, DensePostOp::kSilu},
                       DenseCase{512, 32, 48, DensePostOp::kResidualAdd},
                       DenseCase{513, 48, 32, DensePostOp::kGeluErf},
                       DenseCase{1100, 40, 24, DensePostOp::kResidualAdd}));

@@ -202,10 +202,10 @@ TEST(ModelRegistryTest, UnknownModelTypeListsTheSupportedOnes) {
   ASSERT_FALSE(family.ok());
   EXPECT_THAT(family.status().message(),
               HasSubstr("/m/config.json: model_type \"gpt2\" is not supported (supported: bert, "
-                        "camembert, distilbert, modernbert, mpnet, roberta, xlm-roberta)"));
+                        "camembert, distilbert, modernbert, mpnet, qwen3, roberta, xlm-roberta)"));
   EXPECT_THAT(SupportedModelTypes(),
               ::testing::ElementsAre("bert", "camembert", "distilbert", "modernbert", "mpnet",
-                                     "roberta", "xlm-roberta"));
+                                     "qwen3", "roberta", "xlm-roberta"));
 }
 
 }  // namespace

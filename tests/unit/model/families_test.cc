@@ -183,7 +183,7 @@ TEST(ModelLoaderFamilyTest, UnsupportedModelTypeIsALoadErrorListingTheSupportedO
   EXPECT_THAT(m.status().message(),
               HasSubstr((dir / "config.json").string() +
                         ": model_type \"funnel\" is not supported (supported: bert, camembert, "
-                        "distilbert, modernbert, mpnet, roberta, xlm-roberta)"));
+                        "distilbert, modernbert, mpnet, qwen3, roberta, xlm-roberta)"));
   fs::remove_all(dir);
 }
 

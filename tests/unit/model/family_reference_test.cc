@@ -1,5 +1,5 @@
 // Every encoder family against Hugging Face transformers itself: random-init BertModel,
-// RobertaModel, XLMRobertaModel, CamembertModel, DistilBertModel, MPNetModel and ModernBertModel
+// RobertaModel, XLMRobertaModel, CamembertModel, DistilBertModel, MPNetModel, ModernBertModel and Qwen3Model
 // checkpoints (and their *ForMaskedLM, whose tensors carry the base-model prefix) saved with
 // save_pretrained, with float64 reference outputs — tests/testdata/families/generate_fixtures.py,
 // which says how to regenerate them. Each directory is loaded through the normal loader
@@ -35,6 +35,7 @@ constexpr float kBatchVsAloneTolerance = 1e-5f;
 struct RefSequence {
   std::vector<int32_t> ids, type_ids;
   std::vector<float> batch_hidden, alone_hidden, mean_normalized, cls_normalized;
+  std::vector<float> last_normalized;  // Qwen3 fixtures only
 };
 
 std::vector<RefSequence> ReadExpected(const fs::path& dir) {
@@ -45,6 +46,9 @@ std::vector<RefSequence> ReadExpected(const fs::path& dir) {
         s.alone_hidden = ReadFixtureVector<float>(f, p + "alone_hidden_state");
         s.mean_normalized = ReadFixtureVector<float>(f, p + "mean_normalized");
         s.cls_normalized = ReadFixtureVector<float>(f, p + "cls_normalized");
+        if (f.Find(p + "last_normalized") != nullptr) {
+          s.last_normalized = ReadFixtureVector<float>(f, p + "last_normalized");
+        }
       });
 }
 
@@ -143,6 +147,30 @@ TEST_P(FamilyReferenceTest, NormalizedPooledVectorsMatchTransformers) {
             << ", cls " << worst_cls << "\n";
 }
 
+// Qwen3-Embedding's pooling: the last token of each sequence (in a packed batch, its last row),
+// L2-normalized, in one mixed batch.
+TEST_P(FamilyReferenceTest, LastTokenPooledVectorsMatchTransformers) {
+  if (ref_.front().last_normalized.empty()) GTEST_SKIP() << "no last-token reference";
+  PackedBatch batch;
+  std::vector<OutputSpec> specs;
+  for (const RefSequence& r : ref_) {
+    batch.Add(r.ids, r.type_ids);
+    specs.push_back({PoolingOptions{Pooling::kLastToken, /*normalize=*/true, 0}, false});
+  }
+  std::vector<SequenceOutput> out;
+  ASSERT_TRUE(EmbedBatch(*session_, batch, specs, out).ok());
+  ASSERT_EQ(out.size(), ref_.size());
+  float worst = 0.0f;
+  for (size_t i = 0; i < ref_.size(); ++i) {
+    ASSERT_TRUE(out[i].status.ok()) << out[i].status;
+    const float d = MaxAbsDiff(out[i].embedding, ref_[i].last_normalized);
+    EXPECT_LE(d, kNormalizedTolerance) << "last token " << i;
+    worst = std::max(worst, d);
+  }
+  std::cout << "[ measured ] " << GetParam().dir << " normalized max|diff| last token " << worst
+            << "\n";
+}
+
 TEST_P(FamilyReferenceTest, SequenceInAMixedBatchEqualsItselfAlone) {
   std::vector<std::vector<float>> alone;
   for (size_t i = 0; i < ref_.size(); ++i) alone.push_back(RunBatch({static_cast<int>(i)})[0]);
@@ -166,7 +194,7 @@ TEST_P(FamilyReferenceTest, SequenceInAMixedBatchEqualsItselfAlone) {
   std::cout << "[ measured ] " << GetParam().dir << " packed vs alone max|diff| " << worst << "\n";
 }
 
-// max_positions: BERT, DistilBERT and ModernBERT take max_position_embeddings tokens; the
+// max_positions: BERT, DistilBERT, ModernBERT and Qwen3 take max_position_embeddings tokens; the
 // RoBERTa family max_position_embeddings - pad_token_id - 1 (positions start after the padding
 // index), MPNet max_position_embeddings - 2 (its padding index is always 1).
 INSTANTIATE_TEST_SUITE_P(
@@ -183,7 +211,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Fixture{"modernbert_prefixed_h60_heads3_w7_bias", "modernbert", 32},
                       Fixture{"modernbert_h32_heads2_w16_len160", "modernbert", 160},
                       Fixture{"mpnet_h60_heads4", "mpnet", 150 - 2},
-                      Fixture{"mpnet_prefixed_h48_heads2_tanh", "mpnet", 62 - 2}),
+                      Fixture{"mpnet_prefixed_h48_heads2_tanh", "mpnet", 62 - 2},
+                      Fixture{"qwen3_h48_heads4_kv2_hd16", "qwen3", 100},
+                      Fixture{"qwen3_h64_heads3_kv1_hd20_bias", "qwen3", 70}),
     [](const ::testing::TestParamInfo<Fixture>& p) {
       std::string name = p.param.dir;
       std::replace(name.begin(), name.end(), '-', '_');
