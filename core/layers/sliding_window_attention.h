@@ -75,8 +75,8 @@ void BlockAttentionForward(const BlockAttentionLayout& layout, std::span<const i
 int64_t WindowPairs(int64_t len, AttentionWindow window);
 
 // `half_window` >= 0. `scratch` must have been reserved for the longest sequence and
-// omp_get_max_threads() threads (AttentionScratch::Reserve: a block of kSlidingWindowBlock rows uses at most
-// kSlidingWindowBlock x L floats).
+// omp_get_max_threads() threads (AttentionScratch::Reserve: a block of kSlidingWindowBlock
+// rows uses at most kSlidingWindowBlock x L floats).
 void SlidingWindowAttentionForward(const float* qkv, std::span<const int64_t> offsets,
                                    int num_heads, int head_dim, int64_t half_window, float* ctx,
                                    AttentionScratch& scratch);
