@@ -190,10 +190,14 @@ absl::StatusOr<std::unique_ptr<AttnServer>> AttnServer::Start(ServerOptions opti
   request_options.batching = options.batching;
   request_options.server_version = kAttnserveVersion;
   request_options.cpu_isa = std::string(core::CpuIsaName());
-  ATTN_ASSIGN_OR_RETURN(
-      s->handler_,
-      RequestHandler::Create(ServingModel{m.name, spec, m.tokenizer, m.accuracy}, request_options,
-                             s->batcher_.get(), s->metrics_.get()));
+  ServingModel serving{m.name, spec, m.tokenizer, m.accuracy, {}, -1};
+  if (absl::Status st = SetUpPrompts(serving, limits, options.default_prompt_name); !st.ok()) {
+    s->batcher_->Shutdown();
+    return st;
+  }
+  ATTN_ASSIGN_OR_RETURN(s->handler_,
+                        RequestHandler::Create(std::move(serving), request_options,
+                                               s->batcher_.get(), s->metrics_.get()));
   s->service_ = std::make_unique<GrpcEmbedderService>(s->handler_.get());
 
   grpc::EnableDefaultHealthCheckService(true);

@@ -38,6 +38,8 @@ struct ServerOptions {
   int metrics_port = 9000;         // 0 = any free port, -1 = no metrics endpoint
   core::BatchingOptions batching;  // max_sequence_tokens is set from the input limit
   RequestLimits limits;            // max_input_length 0 = the model's max_seq_length
+  // The prompt of requests without prompt_name ("" = the model's default_prompt_name).
+  std::string default_prompt_name;
   int tokenizer_threads = 2;       // threads that parse, validate and tokenize requests
   // Requests up to this size (bytes) are prepared on the gRPC thread that took them in
   // (RequestOptions::inline_prepare_bytes); 0 = all on the tokenization threads.

@@ -121,6 +121,7 @@ void Batcher::WorkerLoop() {
       const SequenceInput& in = job.input(item.index);
       packed.Add(in.ids, in.type_ids);
       specs.push_back(job.spec());
+      specs.back().pooling.skip_tokens = in.pool_skip;
     }
     const absl::Status status = EmbedBatch(**session, packed, specs, outputs);
     const absl::Time end = absl::Now();

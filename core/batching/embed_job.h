@@ -27,6 +27,9 @@ struct SequenceInput {
   std::vector<int32_t> ids;
   std::vector<int32_t> type_ids;  // empty = all 0
   bool truncated = false;         // cut to the maximum input length
+  // Leading tokens left out of pooling (PoolingOptions::skip_tokens): the prompt's, when the
+  // model's Pooling has include_prompt false; < ids.size().
+  int pool_skip = 0;
 };
 
 class EmbedJob {

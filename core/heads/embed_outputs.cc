@@ -49,7 +49,8 @@ absl::Status EmbedBatch(Session& session, const PackedBatch& batch,
       o.logits.clear();
       // sentence-transformers' order: Pooling, Dense..., then (ours) Matryoshka and Normalize.
       std::vector<float> v(static_cast<size_t>(hidden)), next;
-      PoolTokens(first, rows, hidden, PoolingOptions{spec.pooling.pooling, false, 0}, v);
+      PoolTokens(first, rows, hidden,
+                 PoolingOptions{spec.pooling.pooling, false, 0, spec.pooling.skip_tokens}, v);
       for (const SentenceDense& d : *model_spec.sentence_dense) {
         next.resize(static_cast<size_t>(d.out));
         ApplySentenceDense(d, v, next);

@@ -26,6 +26,12 @@ int PooledDims(const PoolingOptions& options, int hidden) {
 void PoolTokens(const float* tokens, int64_t rows, int hidden, const PoolingOptions& options,
                 std::span<float> out) {
   ATTN_CHECK(rows >= 1);
+  ATTN_CHECK(options.skip_tokens >= 0 && options.skip_tokens < rows);
+  // Pool tokens [skip, rows); weighted mean still weighs token i (from the sequence's start) by
+  // i + 1, as sentence-transformers' position weights do.
+  const int64_t skip = options.skip_tokens;
+  tokens += skip * hidden;
+  rows -= skip;
   const int dims = PooledDims(options, hidden);
   ATTN_CHECK(static_cast<int>(out.size()) == dims);
   // Only the kept dimensions are pooled: every pooling mode is per dimension.
@@ -45,11 +51,12 @@ void PoolTokens(const float* tokens, int64_t rows, int hidden, const PoolingOpti
       std::fill(out.begin(), out.end(), 0.0f);
       for (int64_t r = 0; r < rows; ++r) {
         const float* row = tokens + r * hidden;
-        const float w = weighted ? static_cast<float>(r + 1) : 1.0f;
+        const float w = weighted ? static_cast<float>(skip + r + 1) : 1.0f;
         for (int i = 0; i < dims; ++i) out[static_cast<size_t>(i)] += w * row[i];
       }
       const double n = static_cast<double>(rows);
-      const double divisor = weighted                                        ? n * (n + 1) / 2
+      const double first = static_cast<double>(skip);  // weights skip+1 .. skip+n
+      const double divisor = weighted                                        ? n * (2 * first + n + 1) / 2
                              : options.pooling == Pooling::kMeanSqrtLen ? std::sqrt(n)
                                                                         : n;
       const auto inv = static_cast<float>(1.0 / divisor);

@@ -20,6 +20,10 @@ struct PoolingOptions {
   bool normalize = false;
   // Keep the first `dimensions` values of the pooled vector; 0 keeps all `hidden`.
   int dimensions = 0;
+  // Leading tokens left out of pooling: the prompt's, when the model's Pooling has
+  // include_prompt false (sentence-transformers zeroes their attention mask before pooling, so
+  // cls takes the first token after them). Must be < the sequence's length.
+  int skip_tokens = 0;
 };
 
 // InvalidArgument when dimensions is negative or larger than `hidden`.

@@ -90,6 +90,13 @@ absl::Status ApplyPoolingConfig(const fs::path& path, const std::string& text,
     }
     if (enabled.empty()) enabled.push_back("mean");  // sentence-transformers' default
   }
+  if (const auto it = j.find("include_prompt"); it != j.end() && !it->is_null()) {
+    if (!it->is_boolean()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path.string(), ": include_prompt must be true or false; was ", it->dump()));
+    }
+    d.include_prompt = it->get<bool>();
+  }
   if (enabled.size() > 1) {
     return absl::InvalidArgumentError(
         absl::StrCat(path.string(), ": several pooling modes at once (",
@@ -239,6 +246,45 @@ absl::StatusOr<EmbeddingDefaults> ReadEmbeddingDefaults(const fs::path& dir, int
   ATTN_ASSIGN_OR_RETURN(const absl::optional<std::string> pooling_text, read(pooling_config));
   if (pooling_text.has_value()) {
     ATTN_RETURN_IF_ERROR(ApplyPoolingConfig(pooling_config, *pooling_text, d));
+  }
+
+  const fs::path prompts_config = dir / "config_sentence_transformers.json";
+  ATTN_ASSIGN_OR_RETURN(const absl::optional<std::string> prompts_text, read(prompts_config));
+  if (prompts_text.has_value()) {
+    ATTN_ASSIGN_OR_RETURN(json j, ParseJsonFile(prompts_config, *prompts_text));
+    if (!j.is_object()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(prompts_config.string(), ": not a JSON object"));
+    }
+    if (const auto it = j.find("prompts"); it != j.end() && !it->is_null()) {
+      if (!it->is_object()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            prompts_config.string(), ": prompts must be an object of name -> text; was ",
+            it->dump()));
+      }
+      for (const auto& [name, text] : it->items()) {
+        if (!text.is_string()) {
+          return absl::InvalidArgumentError(absl::StrCat(prompts_config.string(), ": prompt '",
+                                                         name, "' must be a string; was ",
+                                                         text.dump()));
+        }
+        d.prompts.emplace_back(name, text.get<std::string>());
+      }
+    }
+    if (const auto it = j.find("default_prompt_name"); it != j.end() && !it->is_null()) {
+      if (!it->is_string()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            prompts_config.string(), ": default_prompt_name must be a string; was ",
+            it->dump()));
+      }
+      d.default_prompt_name = it->get<std::string>();
+      // sentence-transformers refuses to load such a model too.
+      if (PromptText(d, d.default_prompt_name) == nullptr) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            prompts_config.string(), ": default_prompt_name '", d.default_prompt_name,
+            "' is not one of its prompts (", PromptNames(d), ")"));
+      }
+    }
   }
 
   const fs::path st_config = dir / "sentence_bert_config.json";

@@ -8,6 +8,20 @@
 
 namespace attnserve::core {
 
+const std::string* PromptText(const EmbeddingDefaults& d, absl::string_view name) {
+  for (const auto& [n, text] : d.prompts) {
+    if (n == name) return &text;
+  }
+  return nullptr;
+}
+
+std::string PromptNames(const EmbeddingDefaults& d) {
+  if (d.prompts.empty()) return "none";
+  std::vector<std::string> names;
+  for (const auto& p : d.prompts) names.push_back(p.first);
+  return absl::StrJoin(names, ", ");
+}
+
 absl::string_view PoolingName(Pooling pooling) {
   switch (pooling) {
     case Pooling::kCls:

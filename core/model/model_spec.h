@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -40,7 +41,20 @@ struct EmbeddingDefaults {
   // The sub-directories of modules.json's Dense modules, in order (LoadModel reads them into
   // ModelSpec::sentence_dense).
   std::vector<std::string> dense_modules;
+  // config_sentence_transformers.json's `prompts` (name -> text prepended to the input text,
+  // e.g. "query: "), sorted by name; and its default_prompt_name ("" = none), which is one of
+  // them.
+  std::vector<std::pair<std::string, std::string>> prompts;
+  std::string default_prompt_name;
+  // 1_Pooling/config.json's include_prompt: false leaves the prompt's tokens out of pooling
+  // (INSTRUCTOR-style models).
+  bool include_prompt = true;
 };
+
+// The text of prompt `name` in d.prompts; nullptr when it has none of that name.
+const std::string* PromptText(const EmbeddingDefaults& d, absl::string_view name);
+// "passage, query" (d.prompts' names), or "none", for messages.
+std::string PromptNames(const EmbeddingDefaults& d);
 
 // Which outputs a model can produce for a sequence.
 struct ModelOutputs {

@@ -15,6 +15,7 @@
 ABSL_DECLARE_FLAG(std::string, model);
 ABSL_DECLARE_FLAG(int, threads);
 ABSL_DECLARE_FLAG(bool, truncate);
+ABSL_DECLARE_FLAG(std::string, default_prompt_name);
 ABSL_DECLARE_FLAG(std::string, input);
 
 namespace attnserve {

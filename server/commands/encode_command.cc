@@ -50,6 +50,7 @@ struct PendingLine {
   std::vector<int32_t> ids;
   std::vector<int32_t> type_ids;
   bool truncated;     // cut to the maximum input length (--truncate)
+  int pool_skip = 0;  // the prompt's tokens left out of pooling (SequenceInput::pool_skip)
   std::string error;  // non-empty: the line is answered with this error
 };
 
@@ -73,7 +74,7 @@ absl::Status ParseIntArray(const json& j, const char* key, std::vector<int32_t>&
 // words: "line 4: the input has empty text".
 PendingLine ParseLine(int line_number, const std::string& text, const ServingModel& model,
                       const RequestLimits& limits, bool truncate) {
-  PendingLine p{line_number, {}, {}, false, ""};
+  PendingLine p{line_number, {}, {}, false, 0, ""};
   if (absl::Status blank = CheckNotBlank(text); !blank.ok()) {
     p.error = absl::StrCat("line ", line_number, ": ", blank.message());
     return p;
@@ -107,11 +108,15 @@ PendingLine ParseLine(int line_number, const std::string& text, const ServingMod
   if (st.ok()) {
     absl::StatusOr<core::SequenceInput> prepared =
         PrepareInput(in, model, limits, truncate, core::TruncationDirection::kRight,
-                     /*truncate_hint=*/"use --truncate to cut it");
+                     /*truncate_hint=*/"use --truncate to cut it",
+                     model.default_prompt >= 0
+                         ? &model.prompts[static_cast<size_t>(model.default_prompt)]
+                         : nullptr);
     if (prepared.ok()) {
       p.ids = std::move(prepared->ids);
       p.type_ids = std::move(prepared->type_ids);
       p.truncated = prepared->truncated;
+      p.pool_skip = prepared->pool_skip;
     } else {
       st = core::ForSubject("the input", prepared.status());
     }
@@ -156,9 +161,14 @@ int RunEncodeCommand(const std::vector<std::string>& args) {
     return 1;
   }
   const core::ModelSpec& spec = loaded->spec();
-  ServingModel model{loaded->name, spec, loaded->tokenizer, loaded->accuracy};
+  ServingModel model{loaded->name, spec, loaded->tokenizer, loaded->accuracy, {}, -1};
   RequestLimits limits;
   limits.max_input_length = spec.defaults.max_seq_length;
+  if (absl::Status st = SetUpPrompts(model, limits, absl::GetFlag(FLAGS_default_prompt_name));
+      !st.ok()) {
+    std::fprintf(stderr, "attnserve encode: %s\n", std::string(st.message()).c_str());
+    return 2;
+  }
   const bool truncate = absl::GetFlag(FLAGS_truncate);
 
   core::OutputSpec output;
@@ -207,7 +217,12 @@ int RunEncodeCommand(const std::vector<std::string>& args) {
       if (p.error.empty()) batch.Add(p.ids, p.type_ids);
     }
     if (batch.num_sequences() > 0) {
-      const std::vector<core::OutputSpec> specs(static_cast<size_t>(batch.num_sequences()), output);
+      std::vector<core::OutputSpec> specs;
+      for (const PendingLine& p : pending) {
+        if (!p.error.empty()) continue;
+        specs.push_back(output);
+        specs.back().pooling.skip_tokens = p.pool_skip;
+      }
       if (absl::Status st = core::EmbedBatch(**encoder, batch, specs, outputs); !st.ok()) {
         std::fprintf(stderr, "attnserve encode: %s\n", std::string(st.message()).c_str());
         return false;

@@ -21,6 +21,11 @@ ABSL_FLAG(std::string, model, "demo",
 ABSL_FLAG(bool, truncate, false,
           "Cut inputs longer than the maximum input length instead of rejecting them (serve: "
           "for requests that do not say; encode, tokenize: for every line)");
+ABSL_FLAG(std::string, default_prompt_name, "",
+          "sentence-transformers prompt (config_sentence_transformers.json's prompts) prepended "
+          "to text inputs that name none (serve: requests without prompt_name; encode: every "
+          "line); empty = the model's default_prompt_name. A name the model lacks is refused at "
+          "startup");
 ABSL_FLAG(int, threads, 0, "Compute threads (OpenMP team size); 0 = one per core");
 ABSL_FLAG(std::string, dtype, "fp32",
           "Compute dtype: fp32 (exact) | int8 (dense layers u8 x s8 on VNNI, weights quantized at "

@@ -171,6 +171,7 @@ absl::StatusOr<ServerOptions> OptionsFromFlags() {
     return absl::InvalidArgumentError("--keepalive-s must be >= 0");
   }
   o.limits.truncate_by_default = absl::GetFlag(FLAGS_truncate);
+  o.default_prompt_name = absl::GetFlag(FLAGS_default_prompt_name);
   o.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   if (o.port < 0 || o.port > 65535) {
     return absl::InvalidArgumentError(absl::StrCat("--port must be in [0, 65535]; was ", o.port));

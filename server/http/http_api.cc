@@ -82,13 +82,26 @@ absl::Status ReadDimensions(const json& j, uint32_t& out) {
   return absl::OkStatus();
 }
 
+// TEI's `prompt_name` (null: the server's default prompt). Whether the model has it is the
+// request layer's check (an unknown name is a 400 naming it and the model's prompts).
+absl::Status ReadPromptName(const json& j, v1::EmbedRequest& r) {
+  const json* v = Find(j, "prompt_name");
+  if (v == nullptr) return absl::OkStatus();
+  if (!v->is_string() || v->get<std::string>().empty()) {
+    return FieldError("prompt_name", absl::StrCat("'prompt_name' must be a non-empty string or "
+                                                  "null; was ", v->dump()));
+  }
+  r.set_prompt_name(v->get<std::string>());
+  return absl::OkStatus();
+}
+
+// /tokenize shows the tokens of the text as sent: no prompt.
 absl::Status RefusePromptName(const json& j) {
   const json* v = Find(j, "prompt_name");
   if (v == nullptr) return absl::OkStatus();
   return FieldError("prompt_name",
                     absl::StrCat("'prompt_name' ", v->dump(),
-                                 ": the served model defines no prompts (sentence-transformers' "
-                                 "prompts are not supported); prepend the prompt to the text"));
+                                 " is not supported by /tokenize; prepend the prompt to the text"));
 }
 
 // TEI's `truncate` (null: the server's --truncate) and `truncation_direction` ("right" |
@@ -292,7 +305,7 @@ absl::StatusOr<v1::EmbedRequest> ParseTeiEmbed(absl::string_view body, bool all)
   v1::EmbedRequest r;
   if (absl::Status s = ReadInputs(*j, "inputs", *r.mutable_inputs()); !s.ok()) return s;
   if (absl::Status s = ReadTruncation(*j, r); !s.ok()) return s;
-  if (absl::Status s = RefusePromptName(*j); !s.ok()) return s;
+  if (absl::Status s = ReadPromptName(*j, r); !s.ok()) return s;
   if (all) {
     r.set_return_token_embeddings(true);
   } else {

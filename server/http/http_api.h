@@ -54,7 +54,8 @@ std::string OpenAiModelsResponse(absl::string_view model);
 // TEI's POST /embed (and POST /, as TEI serves it for embedding models): `inputs` a string, a
 // list of token ids, or a list of strings and lists of token ids; `normalize` (default true, as
 // TEI), `truncate` (null: the server's --truncate), `truncation_direction` "right" | "left",
-// `dimensions`, `prompt_name` (refused: the served models define no prompts). `all` = /embed_all:
+// `dimensions`, `prompt_name` (a sentence-transformers prompt of the model; null: the server's
+// default; a name the model lacks is the request layer's 400). `all` = /embed_all:
 // the last hidden state of every token instead of the pooled vector (no `normalize`).
 absl::StatusOr<v1::EmbedRequest> ParseTeiEmbed(absl::string_view body, bool all);
 
@@ -78,7 +79,7 @@ absl::StatusOr<TeiPredict> ParseTeiPredict(absl::string_view body);
 std::string TeiPredictResponse(const v1::PredictResponse& response, bool batch);
 
 // TEI's POST /tokenize: `inputs` a string or a list of strings, `add_special_tokens` (default
-// true), `prompt_name` (refused as above).
+// true), `prompt_name` (refused: /tokenize shows the text as sent).
 absl::StatusOr<v1::TokenizeRequest> ParseTeiTokenize(absl::string_view body);
 
 // [[{"id", "text", "special", "start", "stop"}, ...], ...] with TEI's meaning: `text` is the

@@ -55,7 +55,66 @@ absl::StatusOr<core::Pooling> ResolvePooling(v1::Pooling p, const ServingModel& 
   }
 }
 
+// The request's prompt (nullptr: none): `name`, else the server's default.
+absl::StatusOr<const ServingPrompt*> ResolvePrompt(const std::string& name,
+                                                   const ServingModel& model) {
+  if (name.empty()) {
+    return model.default_prompt >= 0 ? &model.prompts[static_cast<size_t>(model.default_prompt)]
+                                     : nullptr;
+  }
+  for (const ServingPrompt& p : model.prompts) {
+    if (p.name == name) return &p;
+  }
+  return absl::InvalidArgumentError(absl::StrCat("unknown prompt_name '", name,
+                                                 "': the model's prompts are: ",
+                                                 core::PromptNames(model.spec.defaults)));
+}
+
 }  // namespace
+
+absl::Status SetUpPrompts(ServingModel& model, const RequestLimits& limits,
+                          absl::string_view default_prompt_name) {
+  model.prompts.clear();
+  model.default_prompt = -1;
+  const core::EmbeddingDefaults& d = model.spec.defaults;
+  for (const auto& [name, text] : d.prompts) {
+    ServingPrompt p{name, text, 0};
+    if (!text.empty()) {
+      if (model.tokenizer == nullptr) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "the model has prompt '", name, "' but no tokenizer (tokenizer.json or vocab.txt)"));
+      }
+      // As sentence-transformers' prompt_length: the prompt tokenized alone (special tokens,
+      // truncation to the maximum length), less a trailing special token. The template's special
+      // tokens are the ones with the empty offsets (0, 0).
+      core::TokenizeOptions options;
+      options.max_length = limits.max_input_length;
+      options.truncate = true;
+      auto enc = model.tokenizer->Encode(text, nullptr, options);
+      if (!enc.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("prompt '", name, "': ", enc.status().message()));
+      }
+      p.length = static_cast<int>(enc->ids.size());
+      if (p.length > 0 && enc->offsets_start.back() == 0 && enc->offsets_end.back() == 0) {
+        --p.length;
+      }
+    }
+    model.prompts.push_back(std::move(p));
+  }
+  const std::string wanted =
+      default_prompt_name.empty() ? d.default_prompt_name : std::string(default_prompt_name);
+  if (wanted.empty()) return absl::OkStatus();
+  for (size_t i = 0; i < model.prompts.size(); ++i) {
+    if (model.prompts[i].name == wanted) {
+      model.default_prompt = static_cast<int>(i);
+      return absl::OkStatus();
+    }
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--default-prompt-name '", wanted, "' is not a prompt of the model (", core::PromptNames(d),
+      "; config_sentence_transformers.json's prompts)"));
+}
 
 absl::StatusOr<core::TruncationDirection> ResolveDirection(v1::TruncationDirection d) {
   switch (d) {
@@ -86,7 +145,8 @@ absl::Status CheckInputCount(int n, const RequestLimits& limits) {
 absl::StatusOr<core::SequenceInput> PrepareInput(const v1::Input& in, const ServingModel& model,
                                                  const RequestLimits& limits, bool truncate,
                                                  core::TruncationDirection direction,
-                                                 absl::string_view truncate_hint) {
+                                                 absl::string_view truncate_hint,
+                                                 const ServingPrompt* prompt) {
   core::SequenceInput out;
   const int max_len = limits.max_input_length;
   switch (in.content_case()) {
@@ -104,9 +164,22 @@ absl::StatusOr<core::SequenceInput> PrepareInput(const v1::Input& in, const Serv
       options.truncate = truncate;
       options.direction = direction;
       const absl::string_view pair(in.text_pair());
-      auto enc =
-          model.tokenizer->Encode(in.text(), in.text_pair().empty() ? nullptr : &pair, options);
+      // sentence-transformers prepends the prompt to the text and tokenizes the whole.
+      const bool prompted = prompt != nullptr && !prompt->text.empty();
+      const std::string prompted_text = prompted ? absl::StrCat(prompt->text, in.text()) : "";
+      auto enc = model.tokenizer->Encode(prompted ? absl::string_view(prompted_text) : in.text(),
+                                         in.text_pair().empty() ? nullptr : &pair, options);
       if (!enc.ok()) return enc.status();
+      if (prompted && !model.spec.defaults.include_prompt) {
+        if (static_cast<int64_t>(enc->ids.size()) <= prompt->length) {
+          return InputError(ErrorKind::kUnspecified,
+                            absl::StrCat("has no token left to pool after the ", prompt->length,
+                                         " tokens of prompt '", prompt->name,
+                                         "' (the model's pooling leaves the prompt out; it has ",
+                                         enc->ids.size(), " tokens)"));
+        }
+        out.pool_skip = prompt->length;
+      }
       if (!truncate && static_cast<int64_t>(enc->ids.size()) > max_len) {
         return TooLong(static_cast<int64_t>(enc->ids.size()), max_len, "", truncate_hint);
       }
@@ -176,10 +249,19 @@ absl::StatusOr<PreparedEmbed> PrepareEmbed(const v1::EmbedRequest& request,
   p.spec.pooling.dimensions = static_cast<int>(request.dimensions());
   p.spec.token_embeddings = request.return_token_embeddings();
   const bool truncate = request.has_truncate() ? request.truncate() : limits.truncate_by_default;
+  ATTN_ASSIGN_OR_RETURN(const ServingPrompt* prompt, ResolvePrompt(request.prompt_name(), model));
   p.inputs.reserve(static_cast<size_t>(request.inputs_size()));
   for (int i = 0; i < request.inputs_size(); ++i) {
-    absl::StatusOr<core::SequenceInput> prepared =
-        PrepareInput(request.inputs(i), model, limits, truncate, direction);
+    if (!request.prompt_name().empty() &&
+        request.inputs(i).content_case() == v1::Input::kTokenIds) {
+      return ForInput(i, InputError(ErrorKind::kUnspecified,
+                                    absl::StrCat("is token_ids with prompt_name '",
+                                                 request.prompt_name(),
+                                                 "': a prompt is prepended to text; send text, "
+                                                 "or put the prompt's ids in the token ids")));
+    }
+    absl::StatusOr<core::SequenceInput> prepared = PrepareInput(
+        request.inputs(i), model, limits, truncate, direction, "set truncate to cut it", prompt);
     if (!prepared.ok()) return ForInput(i, prepared.status());
     core::SequenceInput in = *std::move(prepared);
     p.truncated += in.truncated ? 1 : 0;
@@ -396,6 +478,10 @@ v1::InfoResponse MakeInfo(const ServingModel& model, const RequestLimits& limits
   }
   for (core::Task t : model.spec.tasks()) info.add_tasks(std::string(core::TaskName(t)));
   for (const std::string& label : model.spec.classifier.labels) info.add_labels(label);
+  for (const ServingPrompt& p : model.prompts) info.add_prompt_names(p.name);
+  if (model.default_prompt >= 0) {
+    info.set_default_prompt_name(model.prompts[static_cast<size_t>(model.default_prompt)].name);
+  }
   return info;
 }
 

@@ -24,6 +24,15 @@
 
 namespace attnserve {
 
+// A sentence-transformers prompt as the server applies it.
+struct ServingPrompt {
+  std::string name;
+  std::string text;  // prepended to the input text
+  // Leading tokens of prompt + text that are the prompt's: its tokens with the template's
+  // leading special tokens, without a trailing one (sentence-transformers' prompt_length).
+  int length = 0;
+};
+
 // What the handlers need to know of the served model. Immutable; shared by all threads.
 struct ServingModel {
   std::string name;
@@ -31,7 +40,12 @@ struct ServingModel {
   std::shared_ptr<const core::Tokenizer> tokenizer;  // null: token_ids inputs only
   // The accuracy gate's figures when the compute dtype is not fp32.
   absl::optional<core::AccuracyReport> accuracy;
+  // spec.defaults.prompts with their lengths (SetUpPrompts), and the one a request without
+  // prompt_name gets (-1: none).
+  std::vector<ServingPrompt> prompts;
+  int default_prompt = -1;
 };
+
 
 struct RequestLimits {
   int max_inputs_per_request = 512;
@@ -43,6 +57,15 @@ struct RequestLimits {
   // whose response would be larger is refused before it is computed.
   int64_t max_response_bytes = 0;
 };
+
+// Fills model.prompts from model.spec.defaults (the prompts tokenized with model.tokenizer,
+// truncated to limits.max_input_length as sentence-transformers does) and picks the default:
+// `default_prompt_name` when not empty (the server's --default-prompt-name), else the model's
+// default_prompt_name. InvalidArgument naming it and listing the model's prompts when the model
+// has no prompt of that name; FailedPrecondition when a non-empty prompt needs a tokenizer the
+// model lacks.
+absl::Status SetUpPrompts(ServingModel& model, const RequestLimits& limits,
+                          absl::string_view default_prompt_name);
 
 struct PreparedEmbed {
   std::vector<core::SequenceInput> inputs;
@@ -57,13 +80,18 @@ struct PreparedEmbed {
 // without truncation (the message ends with "(<truncate_hint>)"). Errors are worded as
 // predicates ("has empty text"): name the input with core::ForSubject / core::ForInput. Shared
 // with `attnserve encode`, so that the offline command accepts what the server accepts.
+// `prompt` (may be null) is prepended to a text input's text (not to text_pair), and its
+// length becomes the input's pool_skip when the model's Pooling has include_prompt false; token
+// ids are used as given.
 absl::StatusOr<core::SequenceInput> PrepareInput(
     const v1::Input& in, const ServingModel& model, const RequestLimits& limits, bool truncate,
     core::TruncationDirection direction,
-    absl::string_view truncate_hint = "set truncate to cut it");
+    absl::string_view truncate_hint = "set truncate to cut it",
+    const ServingPrompt* prompt = nullptr);
 
 // Validates `request` and tokenizes its text inputs. InvalidArgument for: no inputs, too many,
-// unknown pooling / truncation_direction value, dimensions above the hidden size, an input with
+// unknown pooling / truncation_direction value, an unknown prompt_name, a prompt_name with
+// token_ids, dimensions above the hidden size, an input with
 // neither text nor token_ids, empty text, invalid UTF-8, text_pair on token_ids, token or type ids
 // outside the model's tables, an input too long without truncation; FailedPrecondition for text
 // when the model has no tokenizer.

@@ -136,7 +136,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   g_limits.truncate_by_default = false;
   g_limits.max_response_bytes = 64 << 10;
   g_model = new attnserve::ServingModel{loaded->name, loaded->spec(), loaded->tokenizer,
-                                        loaded->accuracy};
+                                        loaded->accuracy, {}, -1};
   // The model itself (weights) is not needed: the request layer sees the spec and tokenizer.
   return 0;
 }

@@ -26,9 +26,20 @@ token_type_ids) in float64. No tokenizer is involved: the C++ test feeds the sam
 (pooling_mode_*_token booleans), which models on the Hub still have.
 
 The C++ test is tests/unit/model/sentence_transformers_test.cc.
+
+PROMPT_CONFIGS are models with sentence-transformers prompts (config_sentence_transformers.json's
+`prompts` and `default_prompt_name`), a small WordPiece tokenizer (saved with the model: prompts
+are text, so these go through the tokenizer) and Normalize. One has Pooling's include_prompt
+false (the prompt's tokens are left out of pooling, as INSTRUCTOR models need). For each case
+(a prompt name or none, and for that model every pooling mode, set on the reloaded Pooling
+module) <name>/expected.json records what SentenceTransformer.encode(TEXTS, prompt_name=...)
+returns in float64, with the ids of prompt + text and the prompt length sentence-transformers
+computed. Their C++ test is tests/unit/requests/prompts_test.cc (through the request layer:
+prompt_name, the server default, the tokenizer, the batcher's pooling).
 """
 import json
 import os
+import re
 import shutil
 import sys
 
@@ -36,7 +47,7 @@ import torch
 from safetensors.torch import save_file
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.modules import Dense, Normalize, Pooling, Transformer
-from transformers import BertConfig, BertModel
+from transformers import BertConfig, BertModel, BertTokenizer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -147,9 +158,100 @@ def generate(c):
     return size
 
 
+PROMPTS = {
+    "query": "query: ",
+    "passage": "passage: ",
+    "instruct": "Instruct: Given a web search query, retrieve relevant passages\nQuery:",
+    "empty": "",  # sentence-transformers 6.2 saves "document": "" and "query": "" by default
+}
+TEXTS = [
+    "The weather is lovely today.",
+    "It's so sunny outside!",
+    "He drove to the stadium.",
+    "what is the capital of France?",
+    "Paris",
+    "Paris is the capital and largest city of France, on the river Seine.",
+]
+ALL_MODES = ["mean", "cls", "max", "weightedmean", "lasttoken", "mean_sqrt_len_tokens"]
+PROMPT_CONFIGS = [
+    dict(name="prompts_mean_normalize", pooling="mean", include_prompt=True,
+         default_prompt_name="query", modes=["mean"],
+         prompt_names=[None, "query", "passage", "instruct", "empty"]),
+    dict(name="prompts_exclude_prompt_normalize", pooling="mean", include_prompt=False,
+         default_prompt_name=None, modes=ALL_MODES,
+         prompt_names=[None, "query", "instruct", "empty"]),
+]
+
+
+def vocabulary():
+    words = set()
+    for t in list(PROMPTS.values()) + TEXTS:
+        words.update(re.findall(r"\w+|[^\w\s]", t.lower()))
+    # A few words cut into pieces, so that WordPiece continuation is exercised too.
+    words -= {"stadium", "passages", "largest"}
+    pieces = ["stad", "##ium", "passage", "##s", "large", "##st"]
+    return ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + sorted(words) + [
+        p for p in pieces if p not in words]
+
+
+def generate_prompts(c):
+    out_dir = os.path.join(HERE, c["name"])
+    shutil.rmtree(out_dir, ignore_errors=True)
+    torch.manual_seed(0)
+    gen = torch.Generator().manual_seed(sum(map(ord, c["name"])))
+    enc_dir = out_dir + ".encoder"
+    shutil.rmtree(enc_dir, ignore_errors=True)
+    os.makedirs(enc_dir)
+    vocab = vocabulary()
+    tokenizer = BertTokenizer(vocab={w: i for i, w in enumerate(vocab)}, do_lower_case=True)
+    assert tokenizer.unk_token_id not in tokenizer(" ".join(TEXTS))["input_ids"]
+    config = dict(ENCODER, vocab_size=len(vocab), max_position_embeddings=48)
+    bert = BertModel(BertConfig(**config), add_pooling_layer=False)
+    redraw(bert, gen)
+    bert.save_pretrained(enc_dir)
+    tokenizer.save_pretrained(enc_dir)
+    transformer = Transformer(enc_dir, max_seq_length=config["max_position_embeddings"])
+    modules = [transformer,
+               Pooling(config["hidden_size"], pooling_mode=c["pooling"],
+                       include_prompt=c["include_prompt"]),
+               Normalize()]
+    SentenceTransformer(modules=modules, prompts=PROMPTS,
+                        default_prompt_name=c["default_prompt_name"]).save(out_dir)
+    shutil.rmtree(enc_dir)
+    for f in os.listdir(out_dir):
+        if f.startswith("README"):
+            os.remove(os.path.join(out_dir, f))
+
+    ref = SentenceTransformer(out_dir, device="cpu").to(torch.float64).eval()
+    # (save() adds its own "document" and "query" entries where the model has none.)
+    assert all(ref.prompts[k] == v for k, v in PROMPTS.items()), ref.prompts
+    assert ref.default_prompt_name == c["default_prompt_name"]
+    pooling = ref[1]
+    assert pooling.include_prompt == c["include_prompt"]
+    cases = []
+    for mode in c["modes"]:
+        pooling.pooling_mode = mode
+        for name in c["prompt_names"]:
+            # What encode prepends: the named prompt, else the model's default.
+            prompt = PROMPTS[name] if name is not None else PROMPTS.get(c["default_prompt_name"], "")
+            emb = ref.encode(TEXTS, prompt_name=name, batch_size=len(TEXTS), convert_to_numpy=True)
+            cases.append(dict(
+                pooling=mode, prompt_name=name,
+                prompt_length=ref[0]._get_prompt_length(prompt) if prompt else 0,
+                ids=[tokenizer(prompt + t)["input_ids"] for t in TEXTS],
+                embeddings=[[float(x) for x in v] for v in emb.astype("float32")]))
+    with open(os.path.join(out_dir, "expected.json"), "w") as f:
+        json.dump(dict(texts=TEXTS, prompts=PROMPTS, cases=cases), f)
+    size = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(out_dir) for f in fs)
+    print(f"{c['name']}: include_prompt {c['include_prompt']}, {len(cases)} cases, "
+          f"{size / 1024:.0f} KiB")
+    return size
+
+
 def main():
     names = set(sys.argv[1:])
     total = sum(generate(c) for c in CONFIGS if not names or c["name"] in names)
+    total += sum(generate_prompts(c) for c in PROMPT_CONFIGS if not names or c["name"] in names)
     print(f"total {total / 1024:.0f} KiB")
 
 

@@ -42,7 +42,7 @@ class RequestHandlerTest : public ::testing::Test {
                                                                         "test", "test", "fp32"});
     options.limits.max_input_length = 64;  // the rest of options.limits is the test's
     auto handler = RequestHandler::Create(
-        ServingModel{loaded_.name, loaded_.spec(), loaded_.tokenizer, loaded_.accuracy}, options,
+        ServingModel{loaded_.name, loaded_.spec(), loaded_.tokenizer, loaded_.accuracy, {}, -1}, options,
         batcher_.get(), metrics_.get());
     ASSERT_TRUE(handler.ok()) << handler.status();
     handler_ = std::move(*handler);
@@ -323,7 +323,7 @@ TEST_F(RequestHandlerTest, DrainRefusalsAreHeldUntilReleasedAndOthersAnsweredAtO
 TEST(PrepareInputTest, TokenizerTypeIdsReachOnlyFamiliesThatTakeThem) {
   auto loaded = core::LoadModel("demo");
   ASSERT_TRUE(loaded.ok()) << loaded.status();
-  ServingModel model{loaded->name, loaded->spec(), loaded->tokenizer, loaded->accuracy};
+  ServingModel model{loaded->name, loaded->spec(), loaded->tokenizer, loaded->accuracy, {}, -1};
   ASSERT_TRUE(model.spec.tokenizer_type_ids);
   v1::Input in;
   in.set_text("hello world");

@@ -202,6 +202,13 @@ TEST(TeiEmbedTest, ReadsTeisFieldsAndDefaults) {
   EXPECT_TRUE(full->truncate());
   EXPECT_EQ(full->truncation_direction(), v1::TRUNCATION_DIRECTION_LEFT);
   EXPECT_EQ(full->dimensions(), 4u);
+  EXPECT_EQ(full->prompt_name(), "");
+  auto prompted = ParseTeiEmbed(R"({"inputs": "hi", "prompt_name": "query"})", /*all=*/false);
+  ASSERT_TRUE(prompted.ok()) << prompted.status();
+  EXPECT_EQ(prompted->prompt_name(), "query");
+  auto unset = ParseTeiEmbed(R"({"inputs": "hi", "prompt_name": null})", /*all=*/false);
+  ASSERT_TRUE(unset.ok()) << unset.status();
+  EXPECT_EQ(unset->prompt_name(), "");
 
   auto all = ParseTeiEmbed(R"({"inputs": "hi", "truncate": null})", /*all=*/true);
   ASSERT_TRUE(all.ok());
@@ -214,7 +221,8 @@ TEST(TeiEmbedTest, RefusesWhatTeiRefuses) {
       {R"({"input": "a"})", "'inputs' is missing"},
       {R"({"inputs": "a", "normalize": "yes"})", "'normalize' must be true or false"},
       {R"({"inputs": "a", "truncation_direction": "up"})", "must be \"right\" or \"left\""},
-      {R"({"inputs": "a", "prompt_name": "query"})", "defines no prompts"},
+      {R"({"inputs": "a", "prompt_name": 3})", "'prompt_name' must be a non-empty string"},
+      {R"({"inputs": "a", "prompt_name": ""})", "'prompt_name' must be a non-empty string"},
   };
   for (const auto& [body, message] : cases) {
     SCOPED_TRACE(body);
@@ -386,7 +394,7 @@ TEST(HttpStatusTest, CodesOfTheCanonicalErrors) {
 TEST(HttpRequestLayerTest, ValidationErrorsComeFromTheRequestLayerAndNameTheField) {
   auto loaded = core::LoadModel("demo");
   ASSERT_TRUE(loaded.ok()) << loaded.status();
-  const ServingModel model{loaded->name, loaded->spec(), loaded->tokenizer, loaded->accuracy};
+  const ServingModel model{loaded->name, loaded->spec(), loaded->tokenizer, loaded->accuracy, {}, -1};
   RequestLimits limits;
   limits.max_inputs_per_request = 2;
   limits.max_input_length = loaded->spec().defaults.max_seq_length;
