@@ -169,7 +169,9 @@ TEST(ModelLoaderTest, EmbeddingDefaultsFromStrings) {
   EXPECT_EQ(d->pooling, Pooling::kCls);
   EXPECT_TRUE(d->normalize);
   EXPECT_EQ(d->max_seq_length, 512);  // capped by max_positions
+  // config_sentence_transformers.json: the prompts.
   EXPECT_EQ(asked, (std::vector<fs::path>{dir / "modules.json", dir / "pool" / "config.json",
+                                          dir / "config_sentence_transformers.json",
                                           dir / "sentence_bert_config.json"}));
 
   files[dir / "pool" / "config.json"] = "{";
