@@ -3,10 +3,8 @@
 texts with each real checkpoint of scripts/install-models.sh.
 
     scripts/install-models.sh
-    python3 -m venv ~/.cache/attnserve-stvenv
-    ~/.cache/attnserve-stvenv/bin/pip install torch==2.15.0 sentence-transformers==6.2.0 \
-        transformers==5.23.0                       # torch from PyPI brings the CUDA wheels (GBs)
-    nice -n 10 ~/.cache/attnserve-stvenv/bin/python tests/realweights/generate_reference.py
+    scripts/install-fixture-env.sh     # pinned torch, transformers, sentence-transformers (GBs)
+    nice -n 10 "$(scripts/install-fixture-env.sh --venv)" tests/realweights/generate_reference.py
 
 The virtualenv is not the reference virtualenv of scripts/install-references.sh (no torch
 there) and nothing in the default test suite needs it: the fixtures are committed, and
