@@ -60,6 +60,28 @@ absl::Status ReadConfigFloat(const json& j, absl::string_view source, const char
   return absl::OkStatus();
 }
 
+absl::Status ReadConfigBool(const json& j, absl::string_view source, const char* key, bool* out) {
+  const auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return absl::OkStatus();
+  if (!it->is_boolean()) {
+    return ConfigError(source, absl::StrCat("'", key, "' must be true or false; was ", it->dump()));
+  }
+  *out = it->get<bool>();
+  return absl::OkStatus();
+}
+
+absl::Status ReadConfigTheta(const json& j, absl::string_view source, const char* key,
+                             double* out) {
+  const auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return absl::OkStatus();
+  if (!it->is_number() || it->get<double>() <= 0.0) {
+    return ConfigError(source, absl::StrCat("'", key, "' must be a positive number; was ",
+                                            it->dump()));
+  }
+  *out = it->get<double>();
+  return absl::OkStatus();
+}
+
 absl::Status ReadConfigActivation(const json& j, absl::string_view source, const char* key,
                                   Activation* out) {
   const auto it = j.find(key);

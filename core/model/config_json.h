@@ -34,6 +34,12 @@ absl::Status ReadConfigInt(const nlohmann::json& j, absl::string_view source, co
 // The same for a number (an optional key).
 absl::Status ReadConfigFloat(const nlohmann::json& j, absl::string_view source, const char* key,
                              float* out);
+// The same for a boolean (an optional key).
+absl::Status ReadConfigBool(const nlohmann::json& j, absl::string_view source, const char* key,
+                            bool* out);
+// The same for a rotary theta: a positive number, as a double (some configs write 1e6 and more).
+absl::Status ReadConfigTheta(const nlohmann::json& j, absl::string_view source, const char* key,
+                             double* out);
 // j[key] as an activation ("gelu", "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "relu"), when
 // present; anything else is an error listing those.
 absl::Status ReadConfigActivation(const nlohmann::json& j, absl::string_view source,

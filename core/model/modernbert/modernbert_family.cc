@@ -16,30 +16,6 @@ struct ModernBertConfig final : FamilyConfig {
   ModernBertArch arch;
 };
 
-absl::Status ReadBool(const nlohmann::json& j, absl::string_view source, const char* key,
-                      bool* out) {
-  const auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return absl::OkStatus();
-  if (!it->is_boolean()) {
-    return ConfigError(source, absl::StrCat("'", key, "' must be true or false; was ", it->dump()));
-  }
-  *out = it->get<bool>();
-  return absl::OkStatus();
-}
-
-// A theta as a double (160000 does not need it, but some configs write 1e6 and more).
-absl::Status ReadTheta(const nlohmann::json& j, absl::string_view source, const char* key,
-                       double* out) {
-  const auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return absl::OkStatus();
-  if (!it->is_number() || it->get<double>() <= 0.0) {
-    return ConfigError(source, absl::StrCat("'", key, "' must be a positive number; was ",
-                                            it->dump()));
-  }
-  *out = it->get<double>();
-  return absl::OkStatus();
-}
-
 // transformers 5's rope_parameters: {"full_attention": {...}, "sliding_attention": {...}}, each
 // {"rope_type": "default", "rope_theta": ...}.
 absl::Status ReadRopeParameters(const nlohmann::json& j, absl::string_view source,
@@ -60,7 +36,7 @@ absl::Status ReadRopeParameters(const nlohmann::json& j, absl::string_view sourc
       return ConfigError(source, absl::StrCat("rope_parameters.", kind, ".rope_type ", t->dump(),
                                               " is not supported (only \"default\")"));
     }
-    ATTN_RETURN_IF_ERROR(ReadTheta(*p, source, "rope_theta", theta));
+    ATTN_RETURN_IF_ERROR(ReadConfigTheta(*p, source, "rope_theta", theta));
   }
   return absl::OkStatus();
 }
@@ -126,9 +102,9 @@ class ModernBert final : public ModelFamily {
     ATTN_RETURN_IF_ERROR(ReadConfigInt(j, source, "local_attention", false, &local_attention));
     ATTN_RETURN_IF_ERROR(ReadConfigActivation(j, source, "hidden_activation", &activation));
     ATTN_RETURN_IF_ERROR(ReadConfigFloat(j, source, "norm_eps", &a.norm_eps));
-    ATTN_RETURN_IF_ERROR(ReadBool(j, source, "norm_bias", &a.norm_bias));
-    ATTN_RETURN_IF_ERROR(ReadBool(j, source, "attention_bias", &a.attention_bias));
-    ATTN_RETURN_IF_ERROR(ReadBool(j, source, "mlp_bias", &a.mlp_bias));
+    ATTN_RETURN_IF_ERROR(ReadConfigBool(j, source, "norm_bias", &a.norm_bias));
+    ATTN_RETURN_IF_ERROR(ReadConfigBool(j, source, "attention_bias", &a.attention_bias));
+    ATTN_RETURN_IF_ERROR(ReadConfigBool(j, source, "mlp_bias", &a.mlp_bias));
     ATTN_RETURN_IF_ERROR(
         CheckConfigRanges(source, {{"vocab_size", a.vocab_size, 4'000'000},
                                    {"hidden_size", a.hidden_size, 16384},
@@ -145,8 +121,8 @@ class ModernBert final : public ModelFamily {
     if (!(a.norm_eps > 0.0f)) return ConfigError(source, "'norm_eps' must be > 0");
     a.half_window = local_attention / 2;
     a.activation = ActivationPostOp(activation);
-    ATTN_RETURN_IF_ERROR(ReadTheta(j, source, "global_rope_theta", &a.global_rope_theta));
-    ATTN_RETURN_IF_ERROR(ReadTheta(j, source, "local_rope_theta", &a.local_rope_theta));
+    ATTN_RETURN_IF_ERROR(ReadConfigTheta(j, source, "global_rope_theta", &a.global_rope_theta));
+    ATTN_RETURN_IF_ERROR(ReadConfigTheta(j, source, "local_rope_theta", &a.local_rope_theta));
     ATTN_RETURN_IF_ERROR(ReadRopeParameters(j, source, a));
     ATTN_RETURN_IF_ERROR(ReadLayerKinds(j, source, a));
 

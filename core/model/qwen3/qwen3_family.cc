@@ -18,36 +18,13 @@ struct Qwen3Config final : FamilyConfig {
   Qwen3Arch arch;
 };
 
-absl::Status ReadBool(const nlohmann::json& j, absl::string_view source, const char* key,
-                      bool* out) {
-  const auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return absl::OkStatus();
-  if (!it->is_boolean()) {
-    return ConfigError(source, absl::StrCat("'", key, "' must be true or false; was ", it->dump()));
-  }
-  *out = it->get<bool>();
-  return absl::OkStatus();
-}
-
-absl::Status ReadTheta(const nlohmann::json& j, absl::string_view source, const char* key,
-                       double* out) {
-  const auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return absl::OkStatus();
-  if (!it->is_number() || it->get<double>() <= 0.0) {
-    return ConfigError(source, absl::StrCat("'", key, "' must be a positive number; was ",
-                                            it->dump()));
-  }
-  *out = it->get<double>();
-  return absl::OkStatus();
-}
-
 // Unscaled rotary only: rope_scaling absent or null, rope_parameters.rope_type "default".
 absl::Status ReadRope(const nlohmann::json& j, absl::string_view source, double* theta) {
   if (const auto it = j.find("rope_scaling"); it != j.end() && !it->is_null()) {
     return ConfigError(source, absl::StrCat("rope_scaling ", it->dump(),
                                             " is not supported (only unscaled rotary)"));
   }
-  ATTN_RETURN_IF_ERROR(ReadTheta(j, source, "rope_theta", theta));
+  ATTN_RETURN_IF_ERROR(ReadConfigTheta(j, source, "rope_theta", theta));
   const auto it = j.find("rope_parameters");
   if (it == j.end() || it->is_null()) return absl::OkStatus();
   if (!it->is_object()) return ConfigError(source, "'rope_parameters' must be an object");
@@ -56,12 +33,12 @@ absl::Status ReadRope(const nlohmann::json& j, absl::string_view source, double*
     return ConfigError(source, absl::StrCat("rope_parameters.rope_type ", t->dump(),
                                             " is not supported (only \"default\": unscaled)"));
   }
-  return ReadTheta(*it, source, "rope_theta", theta);
+  return ReadConfigTheta(*it, source, "rope_theta", theta);
 }
 
 absl::Status CheckFullAttention(const nlohmann::json& j, absl::string_view source) {
   bool sliding = false;
-  ATTN_RETURN_IF_ERROR(ReadBool(j, source, "use_sliding_window", &sliding));
+  ATTN_RETURN_IF_ERROR(ReadConfigBool(j, source, "use_sliding_window", &sliding));
   if (sliding) {
     return ConfigError(source, "use_sliding_window true is not supported (full attention only)");
   }
@@ -108,7 +85,7 @@ class Qwen3 final : public ModelFamily {
     ATTN_RETURN_IF_ERROR(
         ReadConfigInt(j, source, "max_position_embeddings", false, &a.max_positions));
     ATTN_RETURN_IF_ERROR(ReadConfigFloat(j, source, "rms_norm_eps", &a.rms_norm_eps));
-    ATTN_RETURN_IF_ERROR(ReadBool(j, source, "attention_bias", &a.attention_bias));
+    ATTN_RETURN_IF_ERROR(ReadConfigBool(j, source, "attention_bias", &a.attention_bias));
     ATTN_RETURN_IF_ERROR(
         CheckConfigRanges(source, {{"vocab_size", a.vocab_size, 4'000'000},
                                    {"hidden_size", a.hidden_size, 16384},
